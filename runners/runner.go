@@ -1,0 +1,159 @@
+// Package runners defines how engrambench talks to a model: one Request in,
+// one Response out, with the usage and timing a cost report needs. Remote
+// APIs, local engines and the built-in offline engines all sit behind the
+// same small Runner interface; optional powers (counting tokens the way the
+// model does, prompt log-probabilities) are separate interfaces found by
+// type assertion.
+package runners
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/engrambench/engrambench/params"
+)
+
+// Message is one chat turn.
+type Message struct {
+	Role    string `json:"role"` // "system", "user" or "assistant"
+	Content string `json:"content"`
+}
+
+// AnswerSpace declares what an instance's answer can be, for offline
+// baselines that answer without a model. It is never sent to a model.
+type AnswerSpace struct {
+	Choices []string `json:"choices,omitempty"` // pick one
+	Permute []string `json:"permute,omitempty"` // answer is an ordering of these, space-joined
+	Prefix  string   `json:"prefix,omitempty"`  // text the answer is written after, e.g. "So the answer is "
+	Suffix  string   `json:"suffix,omitempty"`  // text written after the answer, e.g. "."
+}
+
+// Request is what a task asks of a model. Either Messages (chat) or Prompt
+// (raw completion) is set.
+type Request struct {
+	Messages    []Message    `json:"messages,omitempty"`
+	Prompt      string       `json:"prompt,omitempty"`
+	MaxTokens   int          `json:"max_tokens"`
+	Temperature float64      `json:"temperature"`
+	Stop        []string     `json:"stop,omitempty"`
+	Seed        int64        `json:"seed"`
+	AnswerSpace *AnswerSpace `json:"answer_space,omitempty"`
+}
+
+// IsChat reports whether the request is in chat form.
+func (r Request) IsChat() bool { return len(r.Messages) > 0 }
+
+// Text is the whole prompt as one string: the raw prompt, or the chat
+// messages' contents joined by blank lines. Offline engines read this.
+func (r Request) Text() string {
+	if !r.IsChat() {
+		return r.Prompt
+	}
+	parts := make([]string, 0, len(r.Messages))
+	for _, m := range r.Messages {
+		parts = append(parts, m.Content)
+	}
+	return strings.Join(parts, "\n\n")
+}
+
+// Hash identifies a request by its content: two requests with the same hash
+// ask the same thing. It is stored on every sample and keys response caches.
+func (r Request) Hash() string {
+	b, _ := json.Marshal(r) // plain structs: cannot fail
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+// Usage counts tokens. Estimated is set when the counts come from a client
+// tokenizer rather than the server.
+type Usage struct {
+	PromptTokens     int  `json:"prompt_tokens"`
+	CompletionTokens int  `json:"completion_tokens"`
+	CachedTokens     int  `json:"cached_tokens,omitempty"`
+	ReasoningTokens  int  `json:"reasoning_tokens,omitempty"`
+	Estimated        bool `json:"estimated,omitempty"`
+}
+
+// Timing records when a request was sent, when its first content token
+// arrived and when it ended (FACTS.md §6).
+type Timing struct {
+	Send       time.Time `json:"send"`
+	FirstToken time.Time `json:"first_token"`
+	End        time.Time `json:"end"`
+}
+
+// TTFT is first content token minus send; 0 when unknown.
+func (t Timing) TTFT() time.Duration {
+	if t.FirstToken.IsZero() || t.Send.IsZero() {
+		return 0
+	}
+	return t.FirstToken.Sub(t.Send)
+}
+
+// E2E is end minus send; 0 when unknown.
+func (t Timing) E2E() time.Duration {
+	if t.End.IsZero() || t.Send.IsZero() {
+		return 0
+	}
+	return t.End.Sub(t.Send)
+}
+
+// TPOT is (E2E - TTFT) / (output tokens - 1); 0 when undefined.
+func (t Timing) TPOT(outputTokens int) time.Duration {
+	if outputTokens < 2 || t.TTFT() == 0 {
+		return 0
+	}
+	return (t.E2E() - t.TTFT()) / time.Duration(outputTokens-1)
+}
+
+// Response is what came back. Text is the answer only; reasoning the model
+// showed (a separate field, or <think> blocks) is kept in Reasoning and is
+// never seen by scorers.
+type Response struct {
+	Text         string `json:"text"`
+	Reasoning    string `json:"reasoning,omitempty"`
+	FinishReason string `json:"finish_reason,omitempty"` // "stop", "length", ...
+	Model        string `json:"model,omitempty"`
+	Usage        Usage  `json:"usage"`
+	Timing       Timing `json:"timing"`
+}
+
+// Runner drives one model. Generate returns an error only when there is no
+// usable response; a wrong answer is not an error.
+type Runner interface {
+	Name() string
+	Generate(ctx context.Context, req Request) (Response, error)
+}
+
+// Closer is implemented by runners that hold resources (processes, files).
+type Closer interface {
+	Close() error
+}
+
+// Modeler is implemented by runners that know the model they drive before
+// the first response names it.
+type Modeler interface {
+	Model() string
+}
+
+// Kind is one sort of runner that a suite can name: its parameters and how
+// to build it. The catalog lists every kind on one page.
+type Kind struct {
+	Name   string
+	Help   string
+	Params []params.Spec
+	// Concurrency is the default number of requests in flight; a runner's
+	// "concurrency" parameter overrides it.
+	Concurrency int
+	New         func(name string, p params.Values) (Runner, error)
+}
+
+// Common parameters every runner kind accepts, besides its own.
+var Common = []params.Spec{
+	{Name: "concurrency", Kind: params.Int, Min: params.AtLeast(1), Help: "requests in flight at once"},
+	{Name: "model", Kind: params.String, Help: "model name, sent to the server and recorded on samples"},
+}
