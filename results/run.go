@@ -1,0 +1,55 @@
+package results
+
+import (
+	"time"
+
+	"github.com/engrambench/engrambench/hardware"
+)
+
+// Run statuses in run.json.
+const (
+	StatusRunning  = "running"  // in progress, or killed without a chance to say so
+	StatusComplete = "complete" // every planned sample finished
+	StatusPartial  = "partial"  // stopped early (SIGINT, --limit on a resume); resumable
+	StatusFailed   = "failed"   // stopped by an error; resumable
+)
+
+// Run is run.json: what was asked, on what, by which build, and how it ended.
+type Run struct {
+	ID        string        `json:"id"`
+	Suite     string        `json:"suite"`        // the suite's name
+	SuiteFrom string        `json:"suite_source"` // "builtin:quick" or a file path
+	Plan      Plan          `json:"plan"`
+	Expected  int           `json:"expected_samples"`
+	Finished  int           `json:"finished_samples"`
+	Version   string        `json:"engrambench_version"`
+	Commit    string        `json:"commit,omitempty"`
+	GoVersion string        `json:"go_version"`
+	Host      hardware.Host `json:"host"`
+	Start     time.Time     `json:"start"`
+	End       time.Time     `json:"end,omitzero"`
+	Status    string        `json:"status"`
+	Message   string        `json:"message,omitempty"` // why a run stopped early
+}
+
+// Plan is the resolved suite: every runner and task set with every
+// parameter filled in, so a run can be resumed, or repeated, from run.json
+// alone. Secret parameters are never stored.
+type Plan struct {
+	Runners []PlanRunner `json:"runners"`
+	Tasks   []PlanTask   `json:"tasks"`
+	Limit   int          `json:"limit,omitempty"` // instances per task, 0 for all
+}
+
+// PlanRunner is one runner in a plan.
+type PlanRunner struct {
+	Name   string         `json:"name"`
+	Kind   string         `json:"kind"`
+	Params map[string]any `json:"params,omitempty"`
+}
+
+// PlanTask is one task-set entry in a plan.
+type PlanTask struct {
+	Set    string         `json:"set"`
+	Params map[string]any `json:"params,omitempty"`
+}
