@@ -27,6 +27,7 @@ type Run struct {
 	GoVersion string        `json:"go_version"`
 	Host      hardware.Host `json:"host"`
 	Start     time.Time     `json:"start"`
+	Resumed   []time.Time   `json:"resumed,omitempty"` // when --resume continued it
 	End       time.Time     `json:"end,omitzero"`
 	Status    string        `json:"status"`
 	Message   string        `json:"message,omitempty"` // why a run stopped early

@@ -118,3 +118,25 @@ var Common = []params.Spec{
 func AllParams(s TaskSet) []params.Spec {
 	return append(append([]params.Spec(nil), s.Params()...), Common...)
 }
+
+// Sizer is implemented by sets that can say how many instances each cell
+// holds without generating them, so a run knows its total up front. Sets
+// without it are counted by generating their instances once.
+type Sizer interface {
+	Sizes(p params.Values) map[string]int // cell name → instances
+}
+
+// Sizes returns the instances per cell of a set, by Sizer or by counting.
+func Sizes(ctx context.Context, set TaskSet, p params.Values) (map[string]int, error) {
+	if s, ok := set.(Sizer); ok {
+		return s.Sizes(p), nil
+	}
+	out := map[string]int{}
+	for in, err := range set.Instances(ctx, p) {
+		if err != nil {
+			return nil, err
+		}
+		out[in.Cell()]++
+	}
+	return out, nil
+}

@@ -1,0 +1,387 @@
+// Package execute runs a plan: it feeds every instance of every task set to
+// every runner with bounded concurrency per runner, scores each response,
+// and appends each finished sample to samples.jsonl at once. A run killed
+// at any moment resumes from that file without repeating or losing a
+// finished sample; an interrupted run (SIGINT) stops cleanly and is marked
+// partial.
+package execute
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/engrambench/engrambench/hardware"
+	"github.com/engrambench/engrambench/params"
+	"github.com/engrambench/engrambench/results"
+	"github.com/engrambench/engrambench/runners"
+	"github.com/engrambench/engrambench/suites"
+	"github.com/engrambench/engrambench/tasks"
+)
+
+// Options are the parts of a run that tests replace.
+type Options struct {
+	Version string
+	Commit  string
+	// NewProgress makes the progress display, given the samples expected
+	// and those already finished; nil for none.
+	NewProgress func(total, already int) Progress
+	// Now is the clock; nil for time.Now.
+	Now func() time.Time
+	// Host reads host facts; nil for hardware.ReadHost.
+	Host func(context.Context) hardware.Host
+}
+
+func (o Options) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+// Outcome is how a run ended.
+type Outcome struct {
+	Dir string
+	Run results.Run
+}
+
+// Interrupted reports whether the run stopped early because its context
+// was cancelled.
+func (o Outcome) Interrupted() bool { return o.Run.Status == results.StatusPartial }
+
+// Start creates a new run directory under outDir and runs the plan.
+// Nothing is left behind when the directory cannot be set up.
+func Start(ctx context.Context, plan *suites.Plan, outDir string, opts Options) (Outcome, error) {
+	expected, err := Expected(ctx, plan)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return Outcome{}, fmt.Errorf("output directory: %w", err)
+	}
+	start := opts.now().UTC()
+	id := runID(plan.Suite, start)
+	dir := filepath.Join(outDir, id)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return Outcome{}, fmt.Errorf("output directory: %w", err)
+	}
+	host := hardware.ReadHost
+	if opts.Host != nil {
+		host = opts.Host
+	}
+	run := results.Run{
+		ID:        id,
+		Suite:     plan.Suite,
+		SuiteFrom: plan.Source,
+		Plan:      plan.Record(),
+		Expected:  expected,
+		Version:   opts.Version,
+		Commit:    opts.Commit,
+		GoVersion: runtime.Version(),
+		Host:      host(ctx),
+		Start:     start,
+		Status:    results.StatusRunning,
+	}
+	if err := results.WriteRun(dir, run); err != nil {
+		os.RemoveAll(dir) // nothing half-written for a later --resume to misread
+		return Outcome{}, fmt.Errorf("write %s: %w", results.RunFile, err)
+	}
+	return execute(ctx, plan, dir, run, nil, opts)
+}
+
+// Resume continues the run in dir from its run.json and samples.jsonl.
+func Resume(ctx context.Context, dir string, cat suites.Catalog, opts Options) (Outcome, error) {
+	run, samples, err := results.ReadRunDir(dir)
+	if err != nil {
+		return Outcome{}, err
+	}
+	plan, err := suites.FromRecord(run, cat)
+	if err != nil {
+		return Outcome{}, err
+	}
+	done := make(map[string]bool, len(samples))
+	for _, s := range samples {
+		if s.RunID != run.ID {
+			return Outcome{}, fmt.Errorf("%s: sample %s belongs to run %s, not %s", filepath.Join(dir, results.SamplesFile), s.Key, s.RunID, run.ID)
+		}
+		done[s.Key] = true
+	}
+	run.Resumed = append(run.Resumed, opts.now().UTC())
+	run.Status = results.StatusRunning
+	run.Message = ""
+	run.End = time.Time{}
+	if err := results.WriteRun(dir, run); err != nil {
+		return Outcome{}, fmt.Errorf("write %s: %w", results.RunFile, err)
+	}
+	return execute(ctx, plan, dir, run, done, opts)
+}
+
+// runID names a run by suite and UTC start, with a random suffix so that
+// two runs started in the same second do not collide.
+func runID(suite string, start time.Time) string {
+	var b [3]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("%s-%s-%s", suite, start.Format("20060102T150405Z"), hex.EncodeToString(b[:]))
+}
+
+// effectiveParams applies the plan's limit to a set's "n" parameter, so a
+// limited run generates only what it uses. Instances are generated from
+// (seed, task, index), so the first N are the same with or without a limit.
+func effectiveParams(t suites.PlannedTask, limit int) params.Values {
+	p := t.Params.Clone()
+	if limit > 0 && p.Has("n") && p.Int("n") > limit {
+		p["n"] = limit
+	}
+	return p
+}
+
+// Expected counts the samples a plan will produce.
+func Expected(ctx context.Context, plan *suites.Plan) (int, error) {
+	total := 0
+	for _, t := range plan.Tasks {
+		p := effectiveParams(t, plan.Limit)
+		sizes, err := tasks.Sizes(ctx, t.Set, p)
+		if err != nil {
+			return 0, fmt.Errorf("task set %s: %w", t.Set.Name(), err)
+		}
+		for _, n := range sizes {
+			if plan.Limit > 0 {
+				n = min(n, plan.Limit)
+			}
+			total += n * max(p.Int("samples"), 1)
+		}
+	}
+	return total * len(plan.Runners), nil
+}
+
+type job struct {
+	inst   tasks.Instance
+	repeat int
+	scorer tasks.Scorer
+}
+
+type worker struct {
+	name   string
+	model  string
+	runner runners.Runner
+	jobs   chan job
+	conc   int
+}
+
+// execute runs the plan into dir, skipping samples whose keys are done.
+func execute(ctx context.Context, plan *suites.Plan, dir string, run results.Run, done map[string]bool, opts Options) (Outcome, error) {
+	fail := func(err error) (Outcome, error) {
+		run.Status = results.StatusFailed
+		run.Message = err.Error()
+		run.End = opts.now().UTC()
+		if werr := results.WriteRun(dir, run); werr != nil {
+			err = errors.Join(err, werr)
+		}
+		return Outcome{Dir: dir, Run: run}, err
+	}
+
+	var workers []*worker
+	defer func() {
+		for _, w := range workers {
+			if c, ok := w.runner.(runners.Closer); ok {
+				c.Close()
+			}
+		}
+	}()
+	for _, pr := range plan.Runners {
+		r, err := pr.Kind.New(pr.Name, pr.Params)
+		if err != nil {
+			return fail(fmt.Errorf("runner %s: %w", pr.Name, err))
+		}
+		model := pr.Params.String("model")
+		if m, ok := r.(runners.Modeler); ok && m.Model() != "" {
+			model = m.Model()
+		}
+		workers = append(workers, &worker{name: pr.Name, model: model, runner: r, jobs: make(chan job, 2*pr.Concurrency), conc: pr.Concurrency})
+	}
+
+	w, err := results.OpenWriter(filepath.Join(dir, results.SamplesFile))
+	if err != nil {
+		return fail(err)
+	}
+
+	var progress Progress = noProgress{}
+	if opts.NewProgress != nil {
+		progress = opts.NewProgress(run.Expected, len(done))
+	}
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		finished = len(done)
+	)
+	writeErr := errors.New("writing samples failed")
+	for _, wk := range workers {
+		for range wk.conc {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range wk.jobs {
+					s, ok := runOne(ctx, run.ID, wk, j)
+					if !ok {
+						continue // interrupted before it finished: not a sample
+					}
+					if err := w.Write(s); err != nil {
+						cancel(fmt.Errorf("%w: %v", writeErr, err))
+						continue
+					}
+					mu.Lock()
+					finished++
+					mu.Unlock()
+					progress.Add(s)
+				}
+			}()
+		}
+	}
+
+	produceErr := produce(ctx, plan, workers, done)
+	for _, wk := range workers {
+		close(wk.jobs)
+	}
+	wg.Wait()
+	closeErr := w.Close()
+	progress.Done()
+
+	run.Finished = finished
+	run.End = opts.now().UTC()
+	cause := context.Cause(ctx)
+	switch {
+	case errors.Is(cause, writeErr):
+		return fail(cause)
+	case closeErr != nil:
+		return fail(fmt.Errorf("close %s: %w", results.SamplesFile, closeErr))
+	case produceErr != nil && ctx.Err() == nil:
+		return fail(produceErr)
+	case ctx.Err() != nil:
+		run.Status = results.StatusPartial
+		run.Message = fmt.Sprintf("interrupted after %d of %d samples; continue with --resume %s", finished, run.Expected, dir)
+	default:
+		run.Status = results.StatusComplete
+	}
+	if err := results.WriteRun(dir, run); err != nil {
+		return Outcome{Dir: dir, Run: run}, fmt.Errorf("write %s: %w", results.RunFile, err)
+	}
+	return Outcome{Dir: dir, Run: run}, nil
+}
+
+// produce walks every task set's instances once and hands each to every
+// runner's queue, per repeat, skipping finished samples and honouring the
+// per-cell limit.
+func produce(ctx context.Context, plan *suites.Plan, workers []*worker, done map[string]bool) error {
+	for _, t := range plan.Tasks {
+		p := effectiveParams(t, plan.Limit)
+		scorer := t.Set.Scorer()
+		repeats := max(p.Int("samples"), 1)
+		perCell := map[string]int{}
+		for inst, err := range t.Set.Instances(ctx, p) {
+			if err != nil {
+				return fmt.Errorf("task set %s: %w", t.Set.Name(), err)
+			}
+			cell := inst.Cell()
+			if plan.Limit > 0 && perCell[cell] >= plan.Limit {
+				continue
+			}
+			perCell[cell]++
+			for _, wk := range workers {
+				for rep := range repeats {
+					if done[results.SampleKey(wk.name, inst.ID, rep)] {
+						continue
+					}
+					select {
+					case wk.jobs <- job{inst: inst, repeat: rep, scorer: scorer}:
+					case <-ctx.Done():
+						return ctx.Err()
+					}
+				}
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runOne generates and scores one sample. ok is false when the context was
+// cancelled before the sample finished: such a sample is not recorded, so a
+// resume runs it again.
+func runOne(ctx context.Context, runID string, wk *worker, j job) (results.Sample, bool) {
+	in := j.inst
+	req := in.Request
+	req.Seed += int64(j.repeat)
+	s := results.Sample{
+		Key:         results.SampleKey(wk.name, in.ID, j.repeat),
+		RunID:       runID,
+		Runner:      wk.name,
+		Model:       wk.model,
+		Set:         in.Set,
+		Task:        in.Task,
+		Cell:        in.Cell(),
+		InstanceID:  in.ID,
+		Repeat:      j.repeat,
+		Params:      in.Labels,
+		Seed:        req.Seed,
+		RequestHash: req.Hash(),
+	}
+	if ctx.Err() != nil {
+		return s, false
+	}
+	resp, err := wk.runner.Generate(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return s, false
+		}
+		s.Error = err.Error()
+		s.ErrorKind = results.ErrRequest
+		s.Usage = resp.Usage
+		s.Timing = results.TimingFrom(resp.Timing, resp.Usage.CompletionTokens)
+		return s, true
+	}
+	if resp.Model != "" {
+		s.Model = resp.Model
+	}
+	s.Response = resp.Text
+	s.Reasoning = resp.Reasoning
+	s.FinishReason = resp.FinishReason
+	s.Usage = resp.Usage
+	s.Timing = results.TimingFrom(resp.Timing, resp.Usage.CompletionTokens)
+	sc, err := j.scorer.Score(ctx, in, resp)
+	if err != nil {
+		if ctx.Err() != nil {
+			return s, false
+		}
+		s.Error = err.Error()
+		s.ErrorKind = results.ErrScorer
+		return s, true
+	}
+	v := sc.Value
+	s.Score = &v
+	s.Extracted = sc.Extracted
+	s.ScoreDetail = sc.Detail
+	return s, true
+}
+
+// Progress is told about each finished sample.
+type Progress interface {
+	Add(s results.Sample)
+	Done()
+}
+
+type noProgress struct{}
+
+func (noProgress) Add(results.Sample) {}
+func (noProgress) Done()              {}

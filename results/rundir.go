@@ -1,0 +1,95 @@
+package results
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// RunFile is the name of the run record in a run directory.
+const RunFile = "run.json"
+
+// WriteRun writes run.json atomically: a reader (or a resume after a kill)
+// sees the old record or the new one, never half of either.
+func WriteRun(dir string, r Run) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(dir, RunFile), append(b, '\n'))
+}
+
+// WriteFileAtomic writes data to a temporary file beside path, syncs it and
+// renames it over path.
+func WriteFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	name := tmp.Name()
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(name, path)
+	}
+	if err != nil {
+		os.Remove(name)
+		return err
+	}
+	return nil
+}
+
+// ReadRun reads run.json from a run directory.
+func ReadRun(dir string) (Run, error) {
+	var r Run
+	b, err := os.ReadFile(filepath.Join(dir, RunFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return r, fmt.Errorf("%s is not a run directory: it has no %s", dir, RunFile)
+	}
+	if err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return r, fmt.Errorf("%s: %w", filepath.Join(dir, RunFile), err)
+	}
+	if r.ID == "" {
+		return r, fmt.Errorf("%s: no run id", filepath.Join(dir, RunFile))
+	}
+	return r, nil
+}
+
+// ReadRunDir reads run.json and samples.jsonl. A missing samples file means
+// no sample finished yet.
+func ReadRunDir(dir string) (Run, []Sample, error) {
+	r, err := ReadRun(dir)
+	if err != nil {
+		return r, nil, err
+	}
+	samples, err := ReadSamples(filepath.Join(dir, SamplesFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return r, nil, nil
+	}
+	return r, samples, err
+}
+
+// Dedupe keeps the first sample of each key; a key seen twice means a
+// broken resume, so the duplicates are returned for the caller to report.
+func Dedupe(samples []Sample) (kept []Sample, dups []string) {
+	seen := make(map[string]bool, len(samples))
+	for _, s := range samples {
+		if seen[s.Key] {
+			dups = append(dups, s.Key)
+			continue
+		}
+		seen[s.Key] = true
+		kept = append(kept, s)
+	}
+	return kept, dups
+}
