@@ -69,9 +69,6 @@ func Start(ctx context.Context, plan *suites.Plan, outDir string, opts Options) 
 	start := opts.now().UTC()
 	id := runID(plan.Suite, start)
 	dir := filepath.Join(outDir, id)
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		return Outcome{}, fmt.Errorf("output directory: %w", err)
-	}
 	host := hardware.ReadHost
 	if opts.Host != nil {
 		host = opts.Host
@@ -89,9 +86,19 @@ func Start(ctx context.Context, plan *suites.Plan, outDir string, opts Options) 
 		Start:     start,
 		Status:    results.StatusRunning,
 	}
-	if err := results.WriteRun(dir, run); err != nil {
-		os.RemoveAll(dir) // nothing half-written for a later --resume to misread
-		return Outcome{}, fmt.Errorf("write %s: %w", results.RunFile, err)
+	// The run directory appears with its run.json or not at all: it is
+	// prepared under a hidden name and renamed into place.
+	tmp, err := os.MkdirTemp(outDir, ".new-"+id+"-")
+	if err != nil {
+		return Outcome{}, fmt.Errorf("output directory: %w", err)
+	}
+	if err := results.WriteRun(tmp, run); err != nil {
+		os.RemoveAll(tmp)
+		return Outcome{}, fmt.Errorf("output directory: write %s: %w", results.RunFile, err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		os.RemoveAll(tmp)
+		return Outcome{}, fmt.Errorf("output directory: %w", err)
 	}
 	return execute(ctx, plan, dir, run, nil, opts)
 }

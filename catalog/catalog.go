@@ -1,0 +1,28 @@
+// Package catalog is the one page that lists every runner kind and task set
+// this build knows. Suites may name only what is here; adding a runner or a
+// task set means adding one line below.
+package catalog
+
+import (
+	"github.com/engrambench/engrambench/runners"
+	"github.com/engrambench/engrambench/runners/lookup"
+	"github.com/engrambench/engrambench/runners/random"
+	"github.com/engrambench/engrambench/suites"
+	"github.com/engrambench/engrambench/tasks"
+	"github.com/engrambench/engrambench/tasks/bbh"
+	"github.com/engrambench/engrambench/tasks/longctx"
+)
+
+// Default returns the catalog of this build.
+func Default() suites.Catalog {
+	return suites.Catalog{
+		Runners: []runners.Kind{
+			lookup.Kind, // offline: longest-context lookup on Engram hashing
+			random.Kind, // offline: uniform over the declared answer space
+		},
+		Sets: []tasks.TaskSet{
+			bbh.NewGenerated(), // BBH variants generated with exact solvers
+			longctx.NewRuler(), // RULER at tokenizer-fitted lengths
+		},
+	}
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/engrambench/engrambench/catalog"
+	"github.com/engrambench/engrambench/execute"
+	"github.com/engrambench/engrambench/results"
+	"github.com/engrambench/engrambench/suites"
+)
+
+func cmdRun(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "run", "run [SUITE] [--out DIR] [--runner NAME=SPEC]... [--resume RUN_DIR] [--limit N]")
+	out := fs.String("out", "results", "directory that receives the run directory")
+	var runnerFlags multiFlag
+	fs.Var(&runnerFlags, "runner", "add or replace a runner: NAME=KIND,key=value,... (repeatable)")
+	resume := fs.String("resume", "", "continue the run in this directory")
+	limit := fs.Int("limit", 0, "at most N instances per task cell, for quick looks (0: all)")
+	every := fs.Duration("progress-every", 10*time.Second, "interval of plain progress lines when stderr is not a terminal")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef("run takes one suite, got %d arguments: %v", len(pos), pos)
+	}
+	if *limit < 0 {
+		return usagef("--limit must be 0 or more")
+	}
+	if *every <= 0 {
+		return usagef("--progress-every must be positive")
+	}
+	cat := catalog.Default()
+	opts := execute.Options{
+		Version: Version,
+		Commit:  commit(),
+		NewProgress: func(total, already int) execute.Progress {
+			if e.isTerminal {
+				return execute.NewBar(e.stderr, total, already)
+			}
+			return execute.NewLines(e.stderr, total, already, *every, nil)
+		},
+	}
+
+	var outcome execute.Outcome
+	if *resume != "" {
+		if len(pos) > 0 || len(runnerFlags) > 0 || *limit != 0 {
+			return usagef("--resume continues the plan stored in %s; it takes no suite, --runner or --limit", results.RunFile)
+		}
+		outcome, err = execute.Resume(ctx, *resume, cat, opts)
+	} else {
+		var arg string
+		if len(pos) == 1 {
+			arg = pos[0]
+		}
+		suite, lerr := suites.LoadArg(arg, cat)
+		var problems suites.Problems
+		if errors.As(lerr, &problems) {
+			return usagef("the suite has %d problem(s):\n%s", len(problems), problems.Error())
+		}
+		if lerr != nil {
+			return usageError{lerr}
+		}
+		for _, f := range runnerFlags {
+			if err := suite.ApplyRunnerFlag(f, cat); err != nil {
+				return usageError{err}
+			}
+		}
+		plan, perr := suite.Resolve(cat, *limit)
+		if perr != nil {
+			return usageError{perr}
+		}
+		outcome, err = execute.Start(ctx, plan, *out, opts)
+	}
+	if outcome.Dir != "" {
+		if rerr := renderRun(outcome.Dir, e.stdout); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		fmt.Fprintf(e.stderr, "run %s: %s, %d of %d samples; files in %s\n", outcome.Run.ID, outcome.Run.Status, outcome.Run.Finished, outcome.Run.Expected, outcome.Dir)
+	}
+	if err != nil {
+		return err
+	}
+	if outcome.Interrupted() {
+		return fmt.Errorf("%w: %s", errInterrupted, outcome.Run.Message)
+	}
+	return nil
+}

@@ -1,0 +1,169 @@
+// Command engrambench runs benchmark suites against models and turns the
+// results into cost-versus-quality reports. main is a thin wrapper around
+// run, which tests call directly.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+)
+
+// Version is the engrambench release this source tree builds.
+const Version = "0.1.0-dev"
+
+// Exit codes, distinct so that scripts can tell them apart.
+const (
+	exitOK          = 0
+	exitFailure     = 1   // the run or command failed
+	exitUsage       = 2   // bad flags or an invalid suite file
+	exitInterrupted = 130 // stopped by a signal; a partial report was written
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// env holds what a command needs from its surroundings.
+type env struct {
+	stdout, stderr io.Writer
+	isTerminal     bool
+}
+
+// usageError marks errors that deserve exit code 2.
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+// interrupted marks a run that stopped on a signal.
+var errInterrupted = errors.New("interrupted")
+
+const topUsage = `engrambench: compare LLMs on quality and cost
+
+Usage:
+  engrambench run [SUITE] [--out DIR] [--runner NAME=SPEC]... [--resume RUN_DIR] [--limit N]
+  engrambench report RUN_DIR
+  engrambench list
+  engrambench tasks check [SET] [--limit N]
+  engrambench tasks show SET/TASK [--index N] [key=value]...
+  engrambench version
+
+SUITE is a built-in suite name (see list) or a suite file; the default is quick.
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	e := env{stdout: stdout, stderr: stderr}
+	if f, ok := stderr.(*os.File); ok {
+		e.isTerminal = isTerminal(f)
+	}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, topUsage)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "run":
+		err = cmdRun(ctx, e, args[1:])
+	case "report":
+		err = cmdReport(ctx, e, args[1:])
+	case "list":
+		err = cmdList(e, args[1:])
+	case "tasks":
+		err = cmdTasks(ctx, e, args[1:])
+	case "version":
+		fmt.Fprintf(stdout, "engrambench %s %s\n", Version, commit())
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, topUsage)
+	default:
+		err = usagef("unknown command %q\n\n%s", args[0], topUsage)
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.Is(err, errInterrupted):
+		fmt.Fprintln(stderr, "engrambench:", err)
+		return exitInterrupted
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, "engrambench:", strings.TrimRight(err.Error(), "\n"))
+		return exitUsage
+	default:
+		fmt.Fprintln(stderr, "engrambench:", err)
+		return exitFailure
+	}
+}
+
+// commit is the VCS revision the binary was built from, when Go stamped it.
+func commit() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if rev != "" && modified == "true" {
+		rev += "+dirty"
+	}
+	return rev
+}
+
+// parseFlags parses flags that may come before, between or after
+// positional arguments, and returns the positional ones.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// newFlagSet makes a flag set whose errors go to stderr, once.
+func newFlagSet(e env, name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: engrambench %s\n", usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// multiFlag collects a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, " ") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
