@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -107,7 +109,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// commit is the VCS revision the binary was built from, when Go stamped it.
+// commit is the VCS revision the binary was built from. go build stamps
+// it; go run does not, so then it is asked of git in the working directory
+// when that is this module's source tree.
 func commit() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
@@ -122,10 +126,35 @@ func commit() string {
 			modified = s.Value
 		}
 	}
-	if rev != "" && modified == "true" {
+	if rev == "" {
+		return gitCommit(info.Main.Path)
+	}
+	if modified == "true" {
 		rev += "+dirty"
 	}
 	return rev
+}
+
+// gitCommit reads HEAD with git when the working directory holds module's
+// go.mod; "" otherwise.
+func gitCommit(module string) string {
+	top, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		return ""
+	}
+	gomod, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(top)), "go.mod"))
+	if err != nil || !strings.HasPrefix(string(gomod), "module "+module+"\n") {
+		return ""
+	}
+	rev, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	out := strings.TrimSpace(string(rev))
+	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+		out += "+dirty"
+	}
+	return out
 }
 
 // parseFlags parses flags that may come before, between or after
