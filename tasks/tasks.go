@@ -140,3 +140,15 @@ func Sizes(ctx context.Context, set TaskSet, p params.Values) (map[string]int, e
 	}
 	return out, nil
 }
+
+// Prompt forms a task set renders: one chat conversation, or a raw prompt
+// for a completions endpoint.
+const (
+	FormChat       = "chat"
+	FormCompletion = "completion"
+)
+
+// FormSpec declares the "form" parameter every prompt-rendering set takes.
+func FormSpec(help string) params.Spec {
+	return params.Spec{Name: "form", Kind: params.String, Default: FormChat, Choices: []string{FormChat, FormCompletion}, Help: help}
+}

@@ -34,12 +34,16 @@ import (
 // GeneratedName is the name of the generated set.
 const GeneratedName = "bbh-gen"
 
-// Prompt modes and forms.
+// Prompt modes.
 const (
-	ModeCoT        = "cot"
-	ModeDirect     = "direct"
-	FormChat       = "chat"
-	FormCompletion = "completion"
+	ModeCoT    = "cot"
+	ModeDirect = "direct"
+)
+
+// Prompt forms, as every set names them.
+const (
+	FormChat       = tasks.FormChat
+	FormCompletion = tasks.FormCompletion
 )
 
 // stop ends a completion that runs on into a new question. It cannot cut
@@ -69,7 +73,7 @@ func (generatedSet) Params() []params.Spec {
 		{Name: "n", Kind: params.Int, Default: 50, Min: params.AtLeast(1), Help: "instances per task"},
 		{Name: "shots", Kind: params.Int, Default: 3, Min: params.AtLeast(0), Help: "generated exemplars per prompt (0 or 3 as in BBH; at most 8)"},
 		{Name: "mode", Kind: params.String, Default: ModeCoT, Choices: []string{ModeCoT, ModeDirect}, Help: "cot: exemplars reason step by step; direct: answer only"},
-		{Name: "form", Kind: params.String, Default: FormChat, Choices: []string{FormChat, FormCompletion}, Help: "chat: one user message; completion: a raw prompt"},
+		tasks.FormSpec("chat: one user message; completion: a raw prompt"),
 		{Name: "max_tokens", Kind: params.Int, Default: 512, Min: params.AtLeast(1), Help: "generation budget per answer"},
 		{Name: "data_dir", Kind: params.String, Default: "", Help: "BIG-Bench-Hard clone for the self-check (default $" + DataDirEnv + ", else ../shared/datasets/BIG-Bench-Hard)"},
 	}

@@ -31,10 +31,10 @@ import (
 // RulerName is the name of the RULER set.
 const RulerName = "ruler"
 
-// Prompt forms.
+// Prompt forms, as every set names them.
 const (
-	FormChat       = "chat"
-	FormCompletion = "completion"
+	FormChat       = tasks.FormChat
+	FormCompletion = tasks.FormCompletion
 )
 
 type rulerSet struct{}
@@ -60,7 +60,7 @@ func (rulerSet) Params() []params.Spec {
 		{Name: "lengths", Kind: params.Ints, Default: []int{4096}, Min: params.AtLeast(1024), Help: "target lengths in tokens: prompt plus generation budget"},
 		{Name: "n", Kind: params.Int, Default: 20, Min: params.AtLeast(1), Help: "instances per task and length"},
 		{Name: "tokenizer", Kind: params.String, Default: tokenize.Default, Choices: tokenize.Names(), Help: "tokenizer that lengths are measured with"},
-		{Name: "form", Kind: params.String, Default: FormChat, Choices: []string{FormChat, FormCompletion}, Help: "chat: one user message ending in the answer prefix; completion: a raw prompt"},
+		tasks.FormSpec("chat: one user message ending in the answer prefix; completion: a raw prompt"),
 	}
 }
 
