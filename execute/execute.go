@@ -354,6 +354,7 @@ func runOne(ctx context.Context, runID string, wk *worker, j job) (results.Sampl
 		}
 		s.Error = err.Error()
 		s.ErrorKind = results.ErrRequest
+		s.ErrorClass = string(runners.Classify(err))
 		s.Usage = resp.Usage
 		s.Timing = results.TimingFrom(resp.Timing, resp.Usage.CompletionTokens)
 		return s, true

@@ -41,7 +41,11 @@ type Sample struct {
 	Score       *float64 `json:"score"`
 	ScoreDetail string   `json:"score_detail,omitempty"`
 	Error       string   `json:"error,omitempty"`
-	ErrorKind   string   `json:"error_kind,omitempty"`
+	ErrorKind   string   `json:"error_kind,omitempty"`  // request or scorer
+	ErrorClass  string   `json:"error_class,omitempty"` // for request errors: rate_limit, server, timeout, ...
+	Attempts    int      `json:"attempts,omitempty"`    // requests sent, retries included, when more than one
+	Cached      bool     `json:"cached,omitempty"`      // served from the response cache
+	CostUSD     float64  `json:"cost_usd,omitempty"`
 
 	Usage  runners.Usage `json:"usage"`
 	Timing SampleTiming  `json:"timing"`

@@ -72,18 +72,48 @@ func (r Request) Hash() string {
 // tokenizer rather than the server.
 type Usage struct {
 	PromptTokens     int  `json:"prompt_tokens"`
-	CompletionTokens int  `json:"completion_tokens"`
+	CompletionTokens int  `json:"completion_tokens"` // answer and reasoning together, as servers count
 	CachedTokens     int  `json:"cached_tokens,omitempty"`
 	ReasoningTokens  int  `json:"reasoning_tokens,omitempty"`
 	Estimated        bool `json:"estimated,omitempty"`
+	// Client counts from a client tokenizer, kept beside the server's so a
+	// report can show where the two disagree; 0 when not counted.
+	ClientPromptTokens     int `json:"client_prompt_tokens,omitempty"`
+	ClientCompletionTokens int `json:"client_completion_tokens,omitempty"`
 }
 
 // Timing records when a request was sent, when its first content token
 // arrived and when it ended (FACTS.md §6).
 type Timing struct {
+	// Intended is when the request was meant to go out (open-loop load,
+	// or when it was queued); zero means the same as Send.
+	Intended   time.Time `json:"intended,omitzero"`
 	Send       time.Time `json:"send"`
 	FirstToken time.Time `json:"first_token"`
 	End        time.Time `json:"end"`
+	// Chunks are the arrival offsets from Send of every content chunk of a
+	// streamed response, for chunk-gap distributions.
+	Chunks []time.Duration `json:"chunks,omitempty"`
+}
+
+// Lag is Send minus Intended: how long the request waited on our side.
+func (t Timing) Lag() time.Duration {
+	if t.Intended.IsZero() || t.Send.IsZero() {
+		return 0
+	}
+	return t.Send.Sub(t.Intended)
+}
+
+// Gaps returns the gaps between consecutive content chunks.
+func (t Timing) Gaps() []time.Duration {
+	if len(t.Chunks) < 2 {
+		return nil
+	}
+	out := make([]time.Duration, len(t.Chunks)-1)
+	for i := 1; i < len(t.Chunks); i++ {
+		out[i-1] = t.Chunks[i] - t.Chunks[i-1]
+	}
+	return out
 }
 
 // TTFT is first content token minus send; 0 when unknown.
@@ -140,6 +170,34 @@ type Modeler interface {
 	Model() string
 }
 
+// Identifier is implemented by runners that can say exactly which model
+// answers: base URL, model and revision. Response caches key on it, so one
+// model's answers are never served for another's.
+type Identifier interface {
+	Identity() string
+}
+
+// TokenCounter is implemented by runners that count tokens the way the
+// model does (a server's /tokenize endpoint), so long-context prompts are
+// fitted with the model's own tokenizer.
+type TokenCounter interface {
+	CountTokens(ctx context.Context, text string) (int, error)
+}
+
+// TokenLogprob is one prompt token with its log-probability given what
+// came before (the first token has none: OK is false).
+type TokenLogprob struct {
+	Token   string  `json:"token"`
+	Logprob float64 `json:"logprob"`
+	OK      bool    `json:"ok"`
+}
+
+// Logprober is implemented by runners that can score a text under the
+// model (prompt log-probabilities), for document perplexity.
+type Logprober interface {
+	PromptLogprobs(ctx context.Context, text string) ([]TokenLogprob, error)
+}
+
 // Kind is one sort of runner that a suite can name: its parameters and how
 // to build it. The catalog lists every kind on one page.
 type Kind struct {
@@ -152,8 +210,19 @@ type Kind struct {
 	New         func(name string, p params.Values) (Runner, error)
 }
 
-// Common parameters every runner kind accepts, besides its own.
+// Common parameters every runner kind accepts, besides its own. The
+// executor applies them (middleware, pricing) around whatever the kind builds.
 var Common = []params.Spec{
-	{Name: "concurrency", Kind: params.Int, Min: params.AtLeast(1), Help: "requests in flight at once"},
+	{Name: "concurrency", Kind: params.Int, Min: params.AtLeast(1), Help: "requests in flight at once (the ceiling when adaptive)"},
 	{Name: "model", Kind: params.String, Help: "model name, sent to the server and recorded on samples"},
+	{Name: "rpm", Kind: params.Float, Default: 0.0, Min: params.AtLeast(0), Help: "requests per minute at most (0: no limit)"},
+	{Name: "tpm", Kind: params.Float, Default: 0.0, Min: params.AtLeast(0), Help: "tokens per minute at most, prompt and output (0: no limit)"},
+	{Name: "retries", Kind: params.Int, Default: 4, Min: params.AtLeast(0), Help: "retries of a request that failed with 429, 5xx, a timeout or a dropped connection"},
+	{Name: "retry_time", Kind: params.Float, Default: 120.0, Min: params.AtLeast(0), Help: "seconds a request may spend in retries before its error is recorded"},
+	{Name: "adaptive", Kind: params.Bool, Default: true, Help: "lower concurrency on 429 and raise it again as requests succeed"},
+	{Name: "cache", Kind: params.Bool, Default: true, Help: "serve repeated requests from the response cache (off with --no-cache)"},
+	{Name: "price_input", Kind: params.Float, Default: 0.0, Min: params.AtLeast(0), Help: "dollars per million prompt tokens"},
+	{Name: "price_cached_input", Kind: params.Float, Min: params.AtLeast(0), Help: "dollars per million cached prompt tokens (default: price_input)"},
+	{Name: "price_output", Kind: params.Float, Default: 0.0, Min: params.AtLeast(0), Help: "dollars per million output tokens"},
+	{Name: "price_gpu_hour", Kind: params.Float, Default: 0.0, Min: params.AtLeast(0), Help: "dollars per GPU-hour of a local engine, shared across its samples"},
 }
