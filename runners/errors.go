@@ -38,6 +38,7 @@ type RequestError struct {
 	Class      ErrorClass
 	Status     int           // HTTP status, 0 when none
 	RetryAfter time.Duration // from a Retry-After header, 0 when none
+	Attempts   int           // requests sent, retries included; set by retry middleware
 	Err        error
 }
 

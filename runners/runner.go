@@ -150,6 +150,8 @@ type Response struct {
 	Model        string `json:"model,omitempty"`
 	Usage        Usage  `json:"usage"`
 	Timing       Timing `json:"timing"`
+	Attempts     int    `json:"attempts,omitempty"` // requests sent for this response, retries included
+	Cached       bool   `json:"cached,omitempty"`   // served from a response cache, not the model
 }
 
 // Runner drives one model. Generate returns an error only when there is no
@@ -157,6 +159,29 @@ type Response struct {
 type Runner interface {
 	Name() string
 	Generate(ctx context.Context, req Request) (Response, error)
+}
+
+// Wrapper is implemented by middleware around a runner, so optional powers
+// of the runner inside stay reachable through Find.
+type Wrapper interface {
+	Unwrap() Runner
+}
+
+// Find returns the first runner in r's chain of wrappers (r included) that
+// implements T.
+func Find[T any](r Runner) (T, bool) {
+	for r != nil {
+		if t, ok := r.(T); ok {
+			return t, true
+		}
+		w, ok := r.(Wrapper)
+		if !ok {
+			break
+		}
+		r = w.Unwrap()
+	}
+	var zero T
+	return zero, false
 }
 
 // Closer is implemented by runners that hold resources (processes, files).

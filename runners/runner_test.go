@@ -1,6 +1,7 @@
 package runners
 
 import (
+	"context"
 	"testing"
 	"time"
 )
@@ -43,5 +44,32 @@ func TestText(t *testing.T) {
 	r := Request{Messages: []Message{{Role: "system", Content: "s"}, {Role: "user", Content: "u"}}}
 	if r.Text() != "s\n\nu" || !r.IsChat() {
 		t.Fatalf("chat text %q", r.Text())
+	}
+}
+
+type inner struct{}
+
+func (inner) Name() string { return "inner" }
+func (inner) Generate(context.Context, Request) (Response, error) {
+	return Response{}, nil
+}
+func (inner) Identity() string { return "id" }
+
+type wrap struct{ r Runner }
+
+func (w wrap) Name() string { return "wrap" }
+func (w wrap) Generate(ctx context.Context, req Request) (Response, error) {
+	return w.r.Generate(ctx, req)
+}
+func (w wrap) Unwrap() Runner { return w.r }
+
+func TestFindThroughWrappers(t *testing.T) {
+	r := wrap{wrap{inner{}}}
+	id, ok := Find[Identifier](r)
+	if !ok || id.Identity() != "id" {
+		t.Fatal("Identifier not found through two wrappers")
+	}
+	if _, ok := Find[Logprober](r); ok {
+		t.Fatal("found a power nobody has")
 	}
 }
