@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/engrambench/engrambench/hardware"
@@ -54,7 +55,10 @@ type Outcome struct {
 
 // Interrupted reports whether the run stopped early because its context
 // was cancelled.
-func (o Outcome) Interrupted() bool { return o.Run.Status == results.StatusPartial }
+func (o Outcome) Interrupted() bool { return o.Run.Stopped == results.StopInterrupted }
+
+// BudgetReached reports whether the run stopped at its budget.
+func (o Outcome) BudgetReached() bool { return o.Run.Stopped == results.StopBudget }
 
 // Start creates a new run directory under outDir and runs the plan.
 // Nothing is left behind when the directory cannot be set up.
@@ -103,26 +107,37 @@ func Start(ctx context.Context, plan *suites.Plan, outDir string, opts Options) 
 	return execute(ctx, plan, dir, run, nil, opts)
 }
 
+// ResumeOptions change a resumed run's plan.
+type ResumeOptions struct {
+	// Budget, when not zero, replaces the stored budget (to continue a run
+	// that stopped at its budget).
+	Budget *results.Budget
+}
+
 // Resume continues the run in dir from its run.json and samples.jsonl.
-func Resume(ctx context.Context, dir string, cat suites.Catalog, opts Options) (Outcome, error) {
+func Resume(ctx context.Context, dir string, cat suites.Catalog, ro ResumeOptions, opts Options) (Outcome, error) {
 	run, samples, err := results.ReadRunDir(dir)
 	if err != nil {
 		return Outcome{}, err
+	}
+	if ro.Budget != nil {
+		run.Plan.Budget = *ro.Budget
 	}
 	plan, err := suites.FromRecord(run, cat)
 	if err != nil {
 		return Outcome{}, err
 	}
-	done := make(map[string]bool, len(samples))
+	done := make(map[string]results.Sample, len(samples))
 	for _, s := range samples {
 		if s.RunID != run.ID {
 			return Outcome{}, fmt.Errorf("%s: sample %s belongs to run %s, not %s", filepath.Join(dir, results.SamplesFile), s.Key, s.RunID, run.ID)
 		}
-		done[s.Key] = true
+		done[s.Key] = s
 	}
 	run.Resumed = append(run.Resumed, opts.now().UTC())
 	run.Status = results.StatusRunning
 	run.Message = ""
+	run.Stopped = ""
 	run.End = time.Time{}
 	if err := results.WriteRun(dir, run); err != nil {
 		return Outcome{}, fmt.Errorf("write %s: %w", results.RunFile, err)
@@ -178,12 +193,13 @@ type worker struct {
 	name   string
 	model  string
 	runner runners.Runner
+	price  price
 	jobs   chan job
 	conc   int
 }
 
 // execute runs the plan into dir, skipping samples whose keys are done.
-func execute(ctx context.Context, plan *suites.Plan, dir string, run results.Run, done map[string]bool, opts Options) (Outcome, error) {
+func execute(ctx context.Context, plan *suites.Plan, dir string, run results.Run, done map[string]results.Sample, opts Options) (Outcome, error) {
 	fail := func(err error) (Outcome, error) {
 		run.Status = results.StatusFailed
 		run.Message = err.Error()
@@ -211,7 +227,7 @@ func execute(ctx context.Context, plan *suites.Plan, dir string, run results.Run
 		if m, ok := r.(runners.Modeler); ok && m.Model() != "" {
 			model = m.Model()
 		}
-		workers = append(workers, &worker{name: pr.Name, model: model, runner: r, jobs: make(chan job, 2*pr.Concurrency), conc: pr.Concurrency})
+		workers = append(workers, &worker{name: pr.Name, model: model, runner: r, price: priceOf(pr.Params), jobs: make(chan job, 2*pr.Concurrency), conc: pr.Concurrency})
 	}
 
 	w, err := results.OpenWriter(filepath.Join(dir, results.SamplesFile))
@@ -226,11 +242,21 @@ func execute(ctx context.Context, plan *suites.Plan, dir string, run results.Run
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	// Reaching the budget stops new requests; those in flight finish and
+	// are recorded, since they are paid for.
+	prodCtx, stopProducing := context.WithCancelCause(ctx)
+	defer stopProducing(nil)
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		finished = len(done)
+		spent    = newSpend(plan.Budget, doneSamples(done))
+		halted   atomic.Bool
 	)
+	if spent.exhausted() {
+		halted.Store(true)
+		stopProducing(errBudget)
+	}
 	writeErr := errors.New("writing samples failed")
 	for _, wk := range workers {
 		for range wk.conc {
@@ -238,6 +264,9 @@ func execute(ctx context.Context, plan *suites.Plan, dir string, run results.Run
 			go func() {
 				defer wg.Done()
 				for j := range wk.jobs {
+					if halted.Load() {
+						continue // queued but never sent: not a sample
+					}
 					s, ok := runOne(ctx, run.ID, wk, j)
 					if !ok {
 						continue // interrupted before it finished: not a sample
@@ -250,12 +279,15 @@ func execute(ctx context.Context, plan *suites.Plan, dir string, run results.Run
 					finished++
 					mu.Unlock()
 					progress.Add(s)
+					if spent.add(s) && !halted.Swap(true) {
+						stopProducing(errBudget)
+					}
 				}
 			}()
 		}
 	}
 
-	produceErr := produce(ctx, plan, workers, done)
+	produceErr := produce(prodCtx, plan, workers, done)
 	for _, wk := range workers {
 		close(wk.jobs)
 	}
@@ -271,10 +303,15 @@ func execute(ctx context.Context, plan *suites.Plan, dir string, run results.Run
 		return fail(cause)
 	case closeErr != nil:
 		return fail(fmt.Errorf("close %s: %w", results.SamplesFile, closeErr))
-	case produceErr != nil && ctx.Err() == nil:
+	case produceErr != nil && prodCtx.Err() == nil:
 		return fail(produceErr)
+	case ctx.Err() == nil && halted.Load():
+		run.Status = results.StatusPartial
+		run.Stopped = results.StopBudget
+		run.Message = fmt.Sprintf("budget reached: %s; stopped after %d of %d samples; continue with a larger budget and --resume %s", spent, finished, run.Expected, dir)
 	case ctx.Err() != nil:
 		run.Status = results.StatusPartial
+		run.Stopped = results.StopInterrupted
 		run.Message = fmt.Sprintf("interrupted after %d of %d samples; continue with --resume %s", finished, run.Expected, dir)
 	default:
 		run.Status = results.StatusComplete
@@ -288,7 +325,7 @@ func execute(ctx context.Context, plan *suites.Plan, dir string, run results.Run
 // produce walks every task set's instances once and hands each to every
 // runner's queue, per repeat, skipping finished samples and honouring the
 // per-cell limit.
-func produce(ctx context.Context, plan *suites.Plan, workers []*worker, done map[string]bool) error {
+func produce(ctx context.Context, plan *suites.Plan, workers []*worker, done map[string]results.Sample) error {
 	for _, t := range plan.Tasks {
 		p := effectiveParams(t, plan.Limit)
 		scorer := t.Set.Scorer()
@@ -305,7 +342,7 @@ func produce(ctx context.Context, plan *suites.Plan, workers []*worker, done map
 			perCell[cell]++
 			for _, wk := range workers {
 				for rep := range repeats {
-					if done[results.SampleKey(wk.name, inst.ID, rep)] {
+					if _, ok := done[results.SampleKey(wk.name, inst.ID, rep)]; ok {
 						continue
 					}
 					select {
@@ -355,6 +392,10 @@ func runOne(ctx context.Context, runID string, wk *worker, j job) (results.Sampl
 		s.Error = err.Error()
 		s.ErrorKind = results.ErrRequest
 		s.ErrorClass = string(runners.Classify(err))
+		var re *runners.RequestError
+		if errors.As(err, &re) {
+			s.Attempts = re.Attempts
+		}
 		s.Usage = resp.Usage
 		s.Timing = results.TimingFrom(resp.Timing, resp.Usage.CompletionTokens)
 		return s, true
@@ -362,6 +403,9 @@ func runOne(ctx context.Context, runID string, wk *worker, j job) (results.Sampl
 	if resp.Model != "" {
 		s.Model = resp.Model
 	}
+	s.Attempts = resp.Attempts
+	s.Cached = resp.Cached
+	s.CostUSD = wk.price.cost(resp.Usage)
 	s.Response = resp.Text
 	s.Reasoning = resp.Reasoning
 	s.FinishReason = resp.FinishReason
@@ -387,6 +431,16 @@ func runOne(ctx context.Context, runID string, wk *worker, j job) (results.Sampl
 type Progress interface {
 	Add(s results.Sample)
 	Done()
+}
+
+var errBudget = errors.New("budget reached")
+
+func doneSamples(done map[string]results.Sample) []results.Sample {
+	out := make([]results.Sample, 0, len(done))
+	for _, s := range done {
+		out = append(out, s)
+	}
+	return out
 }
 
 type noProgress struct{}

@@ -185,7 +185,7 @@ func TestInterruptThenResumeGivesTheSameSamples(t *testing.T) {
 	}
 
 	blocking.blockAt = 0
-	res, err := Resume(context.Background(), out.Dir, cat, opts)
+	res, err := Resume(context.Background(), out.Dir, cat, ResumeOptions{}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,5 +203,42 @@ func TestUnwritableOutputLeavesNothing(t *testing.T) {
 	_, err := Start(context.Background(), plan, "/proc/engrambench-cannot-write-here", opts)
 	if err == nil || !strings.Contains(err.Error(), "output directory") {
 		t.Fatalf("want an output directory error, got %v", err)
+	}
+}
+
+func TestBudgetStopsNewRequestsAndResumeContinues(t *testing.T) {
+	r := &parrot{}
+	kind := runners.Kind{Name: "parrot", Concurrency: 2, New: func(string, params.Values) (runners.Runner, error) { return r, nil }}
+	cat := suites.Catalog{Runners: []runners.Kind{kind}, Sets: []tasks.TaskSet{numbers{}}}
+	s, err := suites.Load("t.yaml", []byte("name: t\nbudget: {tokens: 30}\nrunners: {p: {kind: parrot, price_input: 1, price_output: 2}}\ntasks: [{set: numbers, n: 10}]\n"), cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, _ := s.Resolve(cat, 0)
+	out, err := Start(context.Background(), plan, t.TempDir(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each answered sample costs 3 tokens and "3" fails with none: 11
+	// samples reach the budget; at most the other worker's was in flight.
+	if !out.BudgetReached() || out.Interrupted() || out.Run.Finished < 10 || out.Run.Finished > 12 {
+		t.Fatalf("budget run: %+v", out.Run)
+	}
+	_, samples, _ := results.ReadRunDir(out.Dir)
+	for _, x := range samples {
+		if x.Error == "" && x.CostUSD != (2*1+1*2)/1e6 {
+			t.Fatalf("cost %v, want 4e-6", x.CostUSD)
+		}
+	}
+	// The same budget: nothing more is sent.
+	calls := r.calls.Load()
+	again, err := Resume(context.Background(), out.Dir, cat, ResumeOptions{}, opts)
+	if err != nil || !again.BudgetReached() || r.calls.Load() != calls {
+		t.Fatalf("resume at the same budget: %+v, %v, %d new calls", again.Run, err, r.calls.Load()-calls)
+	}
+	// A larger budget finishes the run.
+	done, err := Resume(context.Background(), out.Dir, cat, ResumeOptions{Budget: &results.Budget{Tokens: 1000}}, opts)
+	if err != nil || done.Run.Status != results.StatusComplete || done.Run.Finished != 20 {
+		t.Fatalf("resume with a larger budget: %+v, %v", done.Run, err)
 	}
 }

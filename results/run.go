@@ -14,6 +14,12 @@ const (
 	StatusFailed   = "failed"   // stopped by an error; resumable
 )
 
+// Why a partial run stopped.
+const (
+	StopInterrupted = "interrupted" // a signal, or the caller's context
+	StopBudget      = "budget"      // the token or dollar budget was reached
+)
+
 // Run is run.json: what was asked, on what, by which build, and how it ended.
 type Run struct {
 	ID        string        `json:"id"`
@@ -30,7 +36,8 @@ type Run struct {
 	Resumed   []time.Time   `json:"resumed,omitempty"` // when --resume continued it
 	End       time.Time     `json:"end,omitzero"`
 	Status    string        `json:"status"`
-	Message   string        `json:"message,omitempty"` // why a run stopped early
+	Message   string        `json:"message,omitempty"`     // why a run stopped early, for people
+	Stopped   string        `json:"stop_reason,omitempty"` // StopInterrupted or StopBudget, for programs
 }
 
 // Plan is the resolved suite: every runner and task set with every
@@ -40,6 +47,15 @@ type Plan struct {
 	Runners []PlanRunner `json:"runners"`
 	Tasks   []PlanTask   `json:"tasks"`
 	Limit   int          `json:"limit,omitempty"` // instances per task, 0 for all
+	Budget  Budget       `json:"budget,omitzero"`
+}
+
+// Budget caps what a run may spend; reaching it stops new requests and the
+// run ends partial. Zero fields are no cap. Responses served from the cache
+// cost nothing and do not count.
+type Budget struct {
+	Tokens int     `json:"tokens,omitempty"` // prompt plus completion tokens
+	USD    float64 `json:"usd,omitempty"`
 }
 
 // PlanRunner is one runner in a plan.

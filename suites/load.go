@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/engrambench/engrambench/params"
+	"github.com/engrambench/engrambench/results"
 	"github.com/engrambench/engrambench/tasks"
 )
 
@@ -82,8 +83,10 @@ func (l *loader) load(data []byte) *Suite {
 			s.Runners = l.runners(val)
 		case "tasks":
 			s.Tasks = l.tasks(val)
+		case "budget":
+			s.Budget = l.budget(val)
 		default:
-			l.addf(key, "unknown key %q (known: name, description, runners, tasks)", key.Value)
+			l.addf(key, "unknown key %q (known: name, description, runners, tasks, budget)", key.Value)
 		}
 	}
 	for _, k := range []string{"name", "runners", "tasks"} {
@@ -195,6 +198,27 @@ func (l *loader) runners(n *yaml.Node) []RunnerEntry {
 		out = append(out, e)
 	}
 	return out
+}
+
+// budgetSpecs type the keys of a suite's budget.
+var budgetSpecs = []params.Spec{
+	{Name: "tokens", Kind: params.Int, Min: params.AtLeast(1), Help: "prompt plus completion tokens the run may spend"},
+	{Name: "usd", Kind: params.Float, Min: params.AtLeast(0), Help: "dollars the run may spend"},
+}
+
+func (l *loader) budget(n *yaml.Node) results.Budget {
+	var b results.Budget
+	if n.Kind != yaml.MappingNode {
+		l.addf(n, "budget must be a mapping with tokens and/or usd")
+		return b
+	}
+	v := params.Values{}
+	for _, p := range l.pairs(n) {
+		l.param(budgetSpecs, p[0], p[1], "budget", v)
+	}
+	b.Tokens = v.Int("tokens")
+	b.USD = v.Float("usd")
+	return b
 }
 
 func (l *loader) tasks(n *yaml.Node) []TaskEntry {

@@ -17,6 +17,7 @@ type Plan struct {
 	Runners []PlannedRunner
 	Tasks   []PlannedTask
 	Limit   int // instances per cell; 0 for all
+	Budget  results.Budget
 }
 
 // PlannedRunner is a runner ready to be built.
@@ -35,7 +36,7 @@ type PlannedTask struct {
 
 // Resolve fills in defaults and produces the plan.
 func (s *Suite) Resolve(cat Catalog, limit int) (*Plan, error) {
-	p := &Plan{Suite: s.Name, Source: s.Source, Limit: limit}
+	p := &Plan{Suite: s.Name, Source: s.Source, Limit: limit, Budget: s.Budget}
 	for _, r := range s.Runners {
 		kind, ok := cat.Kind(r.Kind)
 		if !ok {
@@ -71,7 +72,7 @@ func planRunner(name string, kind runners.Kind, given params.Values) PlannedRunn
 
 // Record is the plan as run.json stores it; secret parameters are left out.
 func (p *Plan) Record() results.Plan {
-	rec := results.Plan{Limit: p.Limit}
+	rec := results.Plan{Limit: p.Limit, Budget: p.Budget}
 	for _, r := range p.Runners {
 		rec.Runners = append(rec.Runners, results.PlanRunner{Name: r.Name, Kind: r.Kind.Name, Params: params.Public(RunnerParams(r.Kind), r.Params)})
 	}
@@ -83,7 +84,7 @@ func (p *Plan) Record() results.Plan {
 
 // FromRecord rebuilds a plan from run.json, for --resume and report.
 func FromRecord(run results.Run, cat Catalog) (*Plan, error) {
-	p := &Plan{Suite: run.Suite, Source: run.SuiteFrom, Limit: run.Plan.Limit}
+	p := &Plan{Suite: run.Suite, Source: run.SuiteFrom, Limit: run.Plan.Limit, Budget: run.Plan.Budget}
 	for _, r := range run.Plan.Runners {
 		kind, ok := cat.Kind(r.Kind)
 		if !ok {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/engrambench/engrambench/params"
+	"github.com/engrambench/engrambench/results"
 	"github.com/engrambench/engrambench/runners"
 	"github.com/engrambench/engrambench/tasks"
 )
@@ -21,6 +22,7 @@ type Suite struct {
 	Source      string // "builtin:quick" or the file path
 	Runners     []RunnerEntry
 	Tasks       []TaskEntry
+	Budget      results.Budget
 }
 
 // RunnerEntry is one named runner in a suite.

@@ -17,9 +17,11 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 	out := fs.String("out", "results", "directory that receives the run directory")
 	var runnerFlags multiFlag
 	fs.Var(&runnerFlags, "runner", "add or replace a runner: NAME=KIND,key=value,... (repeatable)")
-	resume := fs.String("resume", "", "continue the run in this directory")
+	resume := fs.String("resume", "", "continue the run in this directory (a new --budget-* may be given)")
 	limit := fs.Int("limit", 0, "at most N instances per task cell, for quick looks (0: all)")
 	every := fs.Duration("progress-every", 10*time.Second, "interval of plain progress lines when stderr is not a terminal")
+	budgetTokens := fs.Int("budget-tokens", 0, "stop sending requests once the run has spent this many tokens (overrides the suite's budget)")
+	budgetUSD := fs.Float64("budget-usd", 0, "stop sending requests once the run has spent this many dollars (overrides the suite's budget)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -32,6 +34,13 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 	}
 	if *every <= 0 {
 		return usagef("--progress-every must be positive")
+	}
+	if *budgetTokens < 0 || *budgetUSD < 0 {
+		return usagef("budgets must be 0 (none) or more")
+	}
+	var budget *results.Budget
+	if *budgetTokens > 0 || *budgetUSD > 0 {
+		budget = &results.Budget{Tokens: *budgetTokens, USD: *budgetUSD}
 	}
 	cat := catalog.Default()
 	opts := execute.Options{
@@ -50,7 +59,7 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 		if len(pos) > 0 || len(runnerFlags) > 0 || *limit != 0 {
 			return usagef("--resume continues the plan stored in %s; it takes no suite, --runner or --limit", results.RunFile)
 		}
-		outcome, err = execute.Resume(ctx, *resume, cat, opts)
+		outcome, err = execute.Resume(ctx, *resume, cat, execute.ResumeOptions{Budget: budget}, opts)
 	} else {
 		var arg string
 		if len(pos) == 1 {
@@ -73,6 +82,9 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 		if perr != nil {
 			return usageError{perr}
 		}
+		if budget != nil {
+			plan.Budget = *budget
+		}
 		outcome, err = execute.Start(ctx, plan, *out, opts)
 	}
 	if outcome.Dir != "" {
@@ -83,6 +95,9 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 	}
 	if err != nil {
 		return err
+	}
+	if outcome.BudgetReached() {
+		return fmt.Errorf("%w: %s", errBudget, outcome.Run.Message)
 	}
 	if outcome.Interrupted() {
 		return fmt.Errorf("%w: %s", errInterrupted, outcome.Run.Message)

@@ -26,6 +26,7 @@ const (
 	exitOK          = 0
 	exitFailure     = 1   // the run or command failed
 	exitUsage       = 2   // bad flags or an invalid suite file
+	exitBudget      = 3   // the run stopped at its budget; a partial report was written
 	exitInterrupted = 130 // stopped by a signal; a partial report was written
 )
 
@@ -49,13 +50,18 @@ func (u usageError) Unwrap() error { return u.err }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
-// interrupted marks a run that stopped on a signal.
-var errInterrupted = errors.New("interrupted")
+// errInterrupted marks a run that stopped on a signal; errBudget one that
+// stopped at its budget.
+var (
+	errInterrupted = errors.New("interrupted")
+	errBudget      = errors.New("stopped at the budget")
+)
 
 const topUsage = `engrambench: compare LLMs on quality and cost
 
 Usage:
   engrambench run [SUITE] [--out DIR] [--runner NAME=SPEC]... [--resume RUN_DIR] [--limit N]
+                  [--budget-tokens N] [--budget-usd X] [--no-cache] [--cache-dir DIR]
   engrambench report RUN_DIR
   engrambench list
   engrambench tasks check [SET] [--limit N]
@@ -100,6 +106,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, errInterrupted):
 		fmt.Fprintln(stderr, "engrambench:", err)
 		return exitInterrupted
+	case errors.Is(err, errBudget):
+		fmt.Fprintln(stderr, "engrambench:", err)
+		return exitBudget
 	case errors.As(err, &ue):
 		fmt.Fprintln(stderr, "engrambench:", strings.TrimRight(err.Error(), "\n"))
 		return exitUsage
