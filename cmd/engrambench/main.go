@@ -64,6 +64,7 @@ Usage:
                   [--budget-tokens N] [--budget-usd X] [--no-cache] [--cache-dir DIR]
   engrambench report RUN_DIR
   engrambench list
+  engrambench runners detect [--host HOST]
   engrambench tasks check [SET] [--limit N]
   engrambench tasks show SET/TASK [--index N] [key=value]...
   engrambench version
@@ -90,6 +91,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdList(e, args[1:])
 	case "tasks":
 		err = cmdTasks(ctx, e, args[1:])
+	case "runners":
+		err = cmdRunners(ctx, e, args[1:])
 	case "version":
 		fmt.Fprintf(stdout, "engrambench %s %s\n", Version, commit())
 	case "help", "-h", "--help":
