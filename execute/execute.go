@@ -169,6 +169,11 @@ func Expected(ctx context.Context, plan *suites.Plan) (int, error) {
 	total := 0
 	for _, t := range plan.Tasks {
 		p := effectiveParams(t, plan.Limit)
+		if rs, ok := t.Set.(tasks.RunnerSpecific); ok && rs.RunnerSpecific(p) {
+			if _, ok := t.Set.(tasks.Sizer); !ok {
+				return 0, fmt.Errorf("task set %s makes instances per runner but cannot say how many (no Sizes method)", t.Set.Name())
+			}
+		}
 		sizes, err := tasks.Sizes(ctx, t.Set, p)
 		if err != nil {
 			return 0, fmt.Errorf("task set %s: %w", t.Set.Name(), err)
@@ -324,40 +329,58 @@ func execute(ctx context.Context, plan *suites.Plan, dir string, run results.Run
 
 // produce walks every task set's instances once and hands each to every
 // runner's queue, per repeat, skipping finished samples and honouring the
-// per-cell limit.
+// per-cell limit. A set whose instances depend on the runner
+// (tasks.RunnerSpecific) is walked once per runner, with the runner in the
+// context.
 func produce(ctx context.Context, plan *suites.Plan, workers []*worker, done map[string]results.Sample) error {
 	for _, t := range plan.Tasks {
 		p := effectiveParams(t, plan.Limit)
-		scorer := t.Set.Scorer()
-		repeats := max(p.Int("samples"), 1)
-		perCell := map[string]int{}
-		for inst, err := range t.Set.Instances(ctx, p) {
-			if err != nil {
-				return fmt.Errorf("task set %s: %w", t.Set.Name(), err)
-			}
-			cell := inst.Cell()
-			if plan.Limit > 0 && perCell[cell] >= plan.Limit {
-				continue
-			}
-			perCell[cell]++
+		if rs, ok := t.Set.(tasks.RunnerSpecific); ok && rs.RunnerSpecific(p) {
 			for _, wk := range workers {
-				for rep := range repeats {
-					if _, ok := done[results.SampleKey(wk.name, inst.ID, rep)]; ok {
-						continue
-					}
-					select {
-					case wk.jobs <- job{inst: inst, repeat: rep, scorer: scorer}:
-					case <-ctx.Done():
-						return ctx.Err()
-					}
+				if err := feed(tasks.WithRunner(ctx, wk.runner), t.Set, p, plan.Limit, []*worker{wk}, done); err != nil {
+					return err
 				}
 			}
+			continue
 		}
-		if err := ctx.Err(); err != nil {
+		if err := feed(ctx, t.Set, p, plan.Limit, workers, done); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// feed sends one walk over a set's instances to the given workers.
+func feed(ctx context.Context, set tasks.TaskSet, p params.Values, limit int, workers []*worker, done map[string]results.Sample) error {
+	scorer := set.Scorer()
+	repeats := max(p.Int("samples"), 1)
+	perCell := map[string]int{}
+	for inst, err := range set.Instances(ctx, p) {
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("task set %s: %w", set.Name(), err)
+		}
+		cell := inst.Cell()
+		if limit > 0 && perCell[cell] >= limit {
+			continue
+		}
+		perCell[cell]++
+		for _, wk := range workers {
+			for rep := range repeats {
+				if _, ok := done[results.SampleKey(wk.name, inst.ID, rep)]; ok {
+					continue
+				}
+				select {
+				case wk.jobs <- job{inst: inst, repeat: rep, scorer: scorer}:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+		}
+	}
+	return ctx.Err()
 }
 
 // runOne generates and scores one sample. ok is false when the context was

@@ -242,3 +242,59 @@ func TestBudgetStopsNewRequestsAndResumeContinues(t *testing.T) {
 		t.Fatalf("resume with a larger budget: %+v, %v", done.Run, err)
 	}
 }
+
+// named answers every "say X" with X and has its own name.
+type named struct{ name string }
+
+func (n named) Name() string { return n.name }
+func (n named) Generate(_ context.Context, req runners.Request) (runners.Response, error) {
+	return runners.Response{Text: strings.TrimPrefix(req.Prompt, "say ")}, nil
+}
+
+// perRunner builds prompts that name the runner they are for.
+type perRunner struct{ numbers }
+
+func (perRunner) Name() string                      { return "per-runner" }
+func (perRunner) RunnerSpecific(params.Values) bool { return true }
+func (perRunner) Params() []params.Spec             { return nil }
+func (perRunner) Instances(ctx context.Context, _ params.Values) iter.Seq2[tasks.Instance, error] {
+	return func(yield func(tasks.Instance, error) bool) {
+		r, ok := tasks.RunnerFrom(ctx)
+		if !ok {
+			yield(tasks.Instance{}, errors.New("no runner in the context"))
+			return
+		}
+		for i := range 3 {
+			ans := fmt.Sprintf("%s-%d", r.Name(), i)
+			in := tasks.Instance{Set: "per-runner", Task: "t", Index: i, Request: runners.Request{Prompt: "say " + ans},
+				Reference: tasks.Reference{Answers: []string{ans}}}
+			in.ID = tasks.MakeID("per-runner", "t", nil, i, in.Request.Prompt)
+			if !yield(in, nil) {
+				return
+			}
+		}
+	}
+}
+
+func TestRunnerSpecificSetsAreGeneratedPerRunner(t *testing.T) {
+	kind := runners.Kind{Name: "named", Concurrency: 1, New: func(name string, _ params.Values) (runners.Runner, error) { return named{name}, nil }}
+	cat := suites.Catalog{Runners: []runners.Kind{kind}, Sets: []tasks.TaskSet{perRunner{}}}
+	s, err := suites.Load("t.yaml", []byte("name: t\nrunners: {a: {kind: named}, b: {kind: named}}\ntasks: [{set: per-runner}]\n"), cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, _ := s.Resolve(cat, 0)
+	out, err := Start(context.Background(), plan, t.TempDir(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, samples, _ := results.ReadRunDir(out.Dir)
+	if len(samples) != 6 {
+		t.Fatalf("%d samples, want 3 per runner", len(samples))
+	}
+	for _, x := range samples {
+		if !strings.HasPrefix(x.Response, x.Runner+"-") || *x.Score != 1 {
+			t.Errorf("runner %s got an instance made for another: %q", x.Runner, x.Response)
+		}
+	}
+}

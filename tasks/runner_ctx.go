@@ -11,7 +11,8 @@ import (
 // runner they are for: long-context prompts fitted with the model's own
 // tokenizer, for one. When RunnerSpecific(p) is true the executor
 // generates the set's instances once per runner, with that runner in the
-// context (RunnerFrom); otherwise once for all runners, with none.
+// context (RunnerFrom); otherwise once for all runners, with none. Such a
+// set must also be a Sizer: its instances cannot be counted without a runner.
 type RunnerSpecific interface {
 	RunnerSpecific(p params.Values) bool
 }
