@@ -254,9 +254,10 @@ func (n named) Generate(_ context.Context, req runners.Request) (runners.Respons
 // perRunner builds prompts that name the runner they are for.
 type perRunner struct{ numbers }
 
-func (perRunner) Name() string                      { return "per-runner" }
-func (perRunner) RunnerSpecific(params.Values) bool { return true }
-func (perRunner) Params() []params.Spec             { return nil }
+func (perRunner) Name() string                       { return "per-runner" }
+func (perRunner) RunnerSpecific(params.Values) bool  { return true }
+func (perRunner) Params() []params.Spec              { return nil }
+func (perRunner) Sizes(params.Values) map[string]int { return map[string]int{"per-runner/task=t": 3} }
 func (perRunner) Instances(ctx context.Context, _ params.Values) iter.Seq2[tasks.Instance, error] {
 	return func(yield func(tasks.Instance, error) bool) {
 		r, ok := tasks.RunnerFrom(ctx)
