@@ -38,6 +38,8 @@ type Options struct {
 	Now func() time.Time
 	// Host reads host facts; nil for hardware.ReadHost.
 	Host func(context.Context) hardware.Host
+	// CacheDir holds the response cache; "" turns it off.
+	CacheDir string
 }
 
 func (o Options) now() time.Time {
@@ -218,7 +220,7 @@ func execute(ctx context.Context, plan *suites.Plan, dir string, run results.Run
 	var workers []*worker
 	defer func() {
 		for _, w := range workers {
-			if c, ok := w.runner.(runners.Closer); ok {
+			if c, ok := runners.Find[runners.Closer](w.runner); ok {
 				c.Close()
 			}
 		}
@@ -228,8 +230,11 @@ func execute(ctx context.Context, plan *suites.Plan, dir string, run results.Run
 		if err != nil {
 			return fail(fmt.Errorf("runner %s: %w", pr.Name, err))
 		}
+		if r, err = wrap(r, pr, opts.CacheDir); err != nil {
+			return fail(fmt.Errorf("runner %s: %w", pr.Name, err))
+		}
 		model := pr.Params.String("model")
-		if m, ok := r.(runners.Modeler); ok && m.Model() != "" {
+		if m, ok := runners.Find[runners.Modeler](r); ok && m.Model() != "" {
 			model = m.Model()
 		}
 		workers = append(workers, &worker{name: pr.Name, model: model, runner: r, price: priceOf(pr.Params), jobs: make(chan job, 2*pr.Concurrency), conc: pr.Concurrency})

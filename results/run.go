@@ -48,6 +48,8 @@ type Plan struct {
 	Tasks   []PlanTask   `json:"tasks"`
 	Limit   int          `json:"limit,omitempty"` // instances per task, 0 for all
 	Budget  Budget       `json:"budget,omitzero"`
+	// Serving holds a load test's settings, every default filled in.
+	Serving map[string]any `json:"serving,omitempty"`
 }
 
 // Budget caps what a run may spend; reaching it stops new requests and the

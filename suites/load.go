@@ -11,6 +11,7 @@ import (
 
 	"github.com/engrambench/engrambench/params"
 	"github.com/engrambench/engrambench/results"
+	"github.com/engrambench/engrambench/serving"
 	"github.com/engrambench/engrambench/tasks"
 )
 
@@ -85,14 +86,23 @@ func (l *loader) load(data []byte) *Suite {
 			s.Tasks = l.tasks(val)
 		case "budget":
 			s.Budget = l.budget(val)
+		case "serving":
+			s.Serving = l.serving(val)
 		default:
-			l.addf(key, "unknown key %q (known: name, description, runners, tasks, budget)", key.Value)
+			l.addf(key, "unknown key %q (known: name, description, runners, tasks, budget, serving)", key.Value)
 		}
 	}
-	for _, k := range []string{"name", "runners", "tasks"} {
+	required := []string{"name", "runners"}
+	if !seen["serving"] {
+		required = append(required, "tasks")
+	}
+	for _, k := range required {
 		if !seen[k] {
 			l.addf(root, "missing required key %q", k)
 		}
+	}
+	if s.Serving != nil {
+		l.checkServingRunner(root, s)
 	}
 	return s
 }
@@ -219,6 +229,35 @@ func (l *loader) budget(n *yaml.Node) results.Budget {
 	b.Tokens = v.Int("tokens")
 	b.USD = v.Float("usd")
 	return b
+}
+
+func (l *loader) serving(n *yaml.Node) params.Values {
+	v := params.Values{}
+	if n.Kind != yaml.MappingNode {
+		l.addf(n, "serving must be a mapping of load-test settings")
+		return v
+	}
+	for _, p := range l.pairs(n) {
+		l.param(serving.Params, p[0], p[1], "serving", v)
+	}
+	return v
+}
+
+// checkServingRunner makes sure a load test names one runner of the suite.
+func (l *loader) checkServingRunner(root *yaml.Node, s *Suite) {
+	name := s.Serving.String("runner")
+	if name == "" {
+		if len(s.Runners) > 1 {
+			l.addf(root, "serving: the suite has %d runners; name the one under load with serving.runner", len(s.Runners))
+		}
+		return
+	}
+	for _, r := range s.Runners {
+		if r.Name == name {
+			return
+		}
+	}
+	l.addf(root, "serving.runner %q is not one of the suite's runners", name)
 }
 
 func (l *loader) tasks(n *yaml.Node) []TaskEntry {

@@ -7,6 +7,7 @@ import (
 	"github.com/engrambench/engrambench/params"
 	"github.com/engrambench/engrambench/results"
 	"github.com/engrambench/engrambench/runners"
+	"github.com/engrambench/engrambench/serving"
 	"github.com/engrambench/engrambench/tasks"
 )
 
@@ -18,6 +19,7 @@ type Plan struct {
 	Tasks   []PlannedTask
 	Limit   int // instances per cell; 0 for all
 	Budget  results.Budget
+	Serving params.Values // nil unless the suite is a load test
 }
 
 // PlannedRunner is a runner ready to be built.
@@ -37,6 +39,15 @@ type PlannedTask struct {
 // Resolve fills in defaults and produces the plan.
 func (s *Suite) Resolve(cat Catalog, limit int) (*Plan, error) {
 	p := &Plan{Suite: s.Name, Source: s.Source, Limit: limit, Budget: s.Budget}
+	if s.Serving != nil {
+		p.Serving = params.Defaults(serving.Params)
+		for k, x := range s.Serving {
+			p.Serving[k] = x
+		}
+		if !p.Serving.Has("runner") && len(s.Runners) == 1 {
+			p.Serving["runner"] = s.Runners[0].Name
+		}
+	}
 	for _, r := range s.Runners {
 		kind, ok := cat.Kind(r.Kind)
 		if !ok {
@@ -73,6 +84,9 @@ func planRunner(name string, kind runners.Kind, given params.Values) PlannedRunn
 // Record is the plan as run.json stores it; secret parameters are left out.
 func (p *Plan) Record() results.Plan {
 	rec := results.Plan{Limit: p.Limit, Budget: p.Budget}
+	if p.Serving != nil {
+		rec.Serving = p.Serving.Clone()
+	}
 	for _, r := range p.Runners {
 		rec.Runners = append(rec.Runners, results.PlanRunner{Name: r.Name, Kind: r.Kind.Name, Params: params.Public(RunnerParams(r.Kind), r.Params)})
 	}
@@ -85,6 +99,13 @@ func (p *Plan) Record() results.Plan {
 // FromRecord rebuilds a plan from run.json, for --resume and report.
 func FromRecord(run results.Run, cat Catalog) (*Plan, error) {
 	p := &Plan{Suite: run.Suite, Source: run.SuiteFrom, Limit: run.Plan.Limit, Budget: run.Plan.Budget}
+	if run.Plan.Serving != nil {
+		v, err := params.CoerceAll(serving.Params, run.Plan.Serving)
+		if err != nil {
+			return nil, fmt.Errorf("run.json: serving: %w", err)
+		}
+		p.Serving = v
+	}
 	for _, r := range run.Plan.Runners {
 		kind, ok := cat.Kind(r.Kind)
 		if !ok {

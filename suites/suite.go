@@ -23,6 +23,9 @@ type Suite struct {
 	Runners     []RunnerEntry
 	Tasks       []TaskEntry
 	Budget      results.Budget
+	// Serving, when set, makes this a load test of one runner instead of
+	// (or besides) a task run.
+	Serving params.Values
 }
 
 // RunnerEntry is one named runner in a suite.

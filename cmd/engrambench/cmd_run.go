@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/engrambench/engrambench/catalog"
@@ -11,6 +13,16 @@ import (
 	"github.com/engrambench/engrambench/results"
 	"github.com/engrambench/engrambench/suites"
 )
+
+// defaultCacheDir is where responses are cached unless --cache-dir says
+// otherwise: the user cache directory, or none when there is no such thing.
+func defaultCacheDir() string {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "engrambench", "responses")
+}
 
 func cmdRun(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "run", "run [SUITE] [--out DIR] [--runner NAME=SPEC]... [--resume RUN_DIR] [--limit N]")
@@ -21,6 +33,8 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 	limit := fs.Int("limit", 0, "at most N instances per task cell, for quick looks (0: all)")
 	every := fs.Duration("progress-every", 10*time.Second, "interval of plain progress lines when stderr is not a terminal")
 	budgetTokens := fs.Int("budget-tokens", 0, "stop sending requests once the run has spent this many tokens (overrides the suite's budget)")
+	noCache := fs.Bool("no-cache", false, "neither read nor write the response cache")
+	cacheDir := fs.String("cache-dir", defaultCacheDir(), "directory of the response cache (runners that identify their model only)")
 	budgetUSD := fs.Float64("budget-usd", 0, "stop sending requests once the run has spent this many dollars (overrides the suite's budget)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -44,14 +58,19 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 	}
 	cat := catalog.Default()
 	opts := execute.Options{
-		Version: Version,
-		Commit:  commit(),
+		Version:  Version,
+		Commit:   commit(),
+		CacheDir: *cacheDir,
 		NewProgress: func(total, already int) execute.Progress {
 			if e.isTerminal {
 				return execute.NewBar(e.stderr, total, already)
 			}
 			return execute.NewLines(e.stderr, total, already, *every, nil)
 		},
+	}
+
+	if *noCache {
+		opts.CacheDir = ""
 	}
 
 	var outcome execute.Outcome
