@@ -7,6 +7,7 @@ import (
 	"github.com/engrambench/engrambench/runners"
 	"github.com/engrambench/engrambench/runners/lookup"
 	"github.com/engrambench/engrambench/runners/random"
+	"github.com/engrambench/engrambench/runners/replay"
 	"github.com/engrambench/engrambench/suites"
 	"github.com/engrambench/engrambench/tasks"
 	"github.com/engrambench/engrambench/tasks/bbh"
@@ -19,6 +20,7 @@ func Default() suites.Catalog {
 		Runners: []runners.Kind{
 			lookup.Kind, // offline: longest-context lookup on Engram hashing
 			random.Kind, // offline: uniform over the declared answer space
+			replay.Kind, // answers recorded in an earlier run, for re-scoring
 		},
 		Sets: []tasks.TaskSet{
 			bbh.NewGenerated(), // BBH variants generated with exact solvers
