@@ -65,12 +65,27 @@ func (o Outcome) BudgetReached() bool { return o.Run.Stopped == results.StopBudg
 // Start creates a new run directory under outDir and runs the plan.
 // Nothing is left behind when the directory cannot be set up.
 func Start(ctx context.Context, plan *suites.Plan, outDir string, opts Options) (Outcome, error) {
+	if plan.Serving != nil {
+		return Serve(ctx, plan, outDir, opts)
+	}
 	expected, err := Expected(ctx, plan)
 	if err != nil {
 		return Outcome{}, err
 	}
+	dir, run, err := newRunDir(ctx, plan, outDir, expected, opts)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return execute(ctx, plan, dir, run, nil, opts)
+}
+
+// newRunDir creates a run directory under outDir holding its run.json.
+// The directory appears with its run.json or not at all: it is prepared
+// under a hidden name and renamed into place, so nothing half-written is
+// left for a later --resume to misread.
+func newRunDir(ctx context.Context, plan *suites.Plan, outDir string, expected int, opts Options) (string, results.Run, error) {
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return Outcome{}, fmt.Errorf("output directory: %w", err)
+		return "", results.Run{}, fmt.Errorf("output directory: %w", err)
 	}
 	start := opts.now().UTC()
 	id := runID(plan.Suite, start)
@@ -92,21 +107,19 @@ func Start(ctx context.Context, plan *suites.Plan, outDir string, opts Options) 
 		Start:     start,
 		Status:    results.StatusRunning,
 	}
-	// The run directory appears with its run.json or not at all: it is
-	// prepared under a hidden name and renamed into place.
 	tmp, err := os.MkdirTemp(outDir, ".new-"+id+"-")
 	if err != nil {
-		return Outcome{}, fmt.Errorf("output directory: %w", err)
+		return "", run, fmt.Errorf("output directory: %w", err)
 	}
 	if err := results.WriteRun(tmp, run); err != nil {
 		os.RemoveAll(tmp)
-		return Outcome{}, fmt.Errorf("output directory: write %s: %w", results.RunFile, err)
+		return "", run, fmt.Errorf("output directory: write %s: %w", results.RunFile, err)
 	}
 	if err := os.Rename(tmp, dir); err != nil {
 		os.RemoveAll(tmp)
-		return Outcome{}, fmt.Errorf("output directory: %w", err)
+		return "", run, fmt.Errorf("output directory: %w", err)
 	}
-	return execute(ctx, plan, dir, run, nil, opts)
+	return dir, run, nil
 }
 
 // ResumeOptions change a resumed run's plan.
@@ -121,6 +134,9 @@ func Resume(ctx context.Context, dir string, cat suites.Catalog, ro ResumeOption
 	run, samples, err := results.ReadRunDir(dir)
 	if err != nil {
 		return Outcome{}, err
+	}
+	if run.Plan.Serving != nil {
+		return Outcome{}, fmt.Errorf("%s is a load test; load tests are not resumable: start a new one", dir)
 	}
 	if ro.Budget != nil {
 		run.Plan.Budget = *ro.Budget

@@ -31,21 +31,7 @@ import (
 // token units when no sample got a response. benchfmt never sees NaN.
 func WriteSummary(w io.Writer, run results.Run, cells []Cell) error {
 	var b bytes.Buffer
-	for _, kv := range [][2]string{
-		{"goos", run.Host.OS},
-		{"goarch", run.Host.Arch},
-		{"cpu", run.Host.CPUModel},
-		{"suite", run.Suite},
-		{"run", run.ID},
-		{"engrambench", run.Version},
-		{"commit", run.Commit},
-		{"status", run.Status},
-	} {
-		// An empty value would delete the key in benchfmt: just omit it.
-		if v := oneLine(kv[1]); v != "" {
-			b.WriteString(kv[0] + ": " + v + "\n")
-		}
-	}
+	writeConfig(&b, run)
 	for _, c := range cells {
 		b.WriteString("Benchmark" + benchName(c.Cell, c.Runner))
 		iters := c.N
@@ -68,6 +54,25 @@ func WriteSummary(w io.Writer, run results.Run, cells []Cell) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// writeConfig writes the configuration lines that head a summary.
+func writeConfig(b *bytes.Buffer, run results.Run) {
+	for _, kv := range [][2]string{
+		{"goos", run.Host.OS},
+		{"goarch", run.Host.Arch},
+		{"cpu", run.Host.CPUModel},
+		{"suite", run.Suite},
+		{"run", run.ID},
+		{"engrambench", run.Version},
+		{"commit", run.Commit},
+		{"status", run.Status},
+	} {
+		// An empty value would delete the key in benchfmt: just omit it.
+		if v := oneLine(kv[1]); v != "" {
+			b.WriteString(kv[0] + ": " + v + "\n")
+		}
+	}
 }
 
 // writeValue writes "\t<value> <unit>" with six significant digits, more

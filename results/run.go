@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/engrambench/engrambench/hardware"
+	"github.com/engrambench/engrambench/serving"
 )
 
 // Run statuses in run.json.
@@ -36,8 +37,10 @@ type Run struct {
 	Resumed   []time.Time   `json:"resumed,omitempty"` // when --resume continued it
 	End       time.Time     `json:"end,omitzero"`
 	Status    string        `json:"status"`
-	Message   string        `json:"message,omitempty"`     // why a run stopped early, for people
-	Stopped   string        `json:"stop_reason,omitempty"` // StopInterrupted or StopBudget, for programs
+	// Serving holds a load test's results, one per step of its sweep.
+	Serving []serving.Result `json:"serving,omitempty"`
+	Message string           `json:"message,omitempty"`     // why a run stopped early, for people
+	Stopped string           `json:"stop_reason,omitempty"` // StopInterrupted or StopBudget, for programs
 }
 
 // Plan is the resolved suite: every runner and task set with every

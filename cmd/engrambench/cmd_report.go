@@ -37,6 +37,9 @@ func renderRun(dir string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if run.Plan.Serving != nil {
+		return renderServing(dir, run, stdout)
+	}
 	samples, dups := results.Dedupe(samples)
 	if len(dups) > 0 {
 		return fmt.Errorf("%s holds %d duplicate samples (first: %s); the run directory is damaged", filepath.Join(dir, results.SamplesFile), len(dups), dups[0])
@@ -56,5 +59,24 @@ func renderRun(dir string, stdout io.Writer) error {
 		return err
 	}
 	_, err = io.Copy(stdout, strings.NewReader(rep.String()))
+	return err
+}
+
+// renderServing writes the report and summary of a load test.
+func renderServing(dir string, run results.Run, stdout io.Writer) error {
+	var rep, sum bytes.Buffer
+	if err := reports.WriteServingReport(&rep, run); err != nil {
+		return fmt.Errorf("render %s: %w", reportFile, err)
+	}
+	if err := reports.WriteServingSummary(&sum, run); err != nil {
+		return fmt.Errorf("render %s: %w", summaryFile, err)
+	}
+	if err := results.WriteFileAtomic(filepath.Join(dir, reportFile), rep.Bytes()); err != nil {
+		return err
+	}
+	if err := results.WriteFileAtomic(filepath.Join(dir, summaryFile), sum.Bytes()); err != nil {
+		return err
+	}
+	_, err := stdout.Write(rep.Bytes())
 	return err
 }
