@@ -5,6 +5,7 @@ package catalog
 
 import (
 	"github.com/engrambench/engrambench/runners"
+	"github.com/engrambench/engrambench/runners/anthropic"
 	"github.com/engrambench/engrambench/runners/lookup"
 	"github.com/engrambench/engrambench/runners/random"
 	"github.com/engrambench/engrambench/runners/replay"
@@ -18,9 +19,10 @@ import (
 func Default() suites.Catalog {
 	return suites.Catalog{
 		Runners: []runners.Kind{
-			lookup.Kind, // offline: longest-context lookup on Engram hashing
-			random.Kind, // offline: uniform over the declared answer space
-			replay.Kind, // answers recorded in an earlier run, for re-scoring
+			lookup.Kind,    // offline: longest-context lookup on Engram hashing
+			random.Kind,    // offline: uniform over the declared answer space
+			replay.Kind,    // answers recorded in an earlier run, for re-scoring
+			anthropic.Kind, // Anthropic's Messages API, streamed
 		},
 		Sets: []tasks.TaskSet{
 			bbh.NewGenerated(), // BBH variants generated with exact solvers
