@@ -234,13 +234,23 @@ func execute(ctx context.Context, plan *suites.Plan, dir string, run results.Run
 	}
 
 	var workers []*worker
-	defer func() {
+	// Runners are closed (local engines stopped) before the final run.json
+	// is written, so it can carry the engines' figures; the deferred call
+	// covers the early returns. Closing twice is harmless.
+	closeRunners := func() {
 		for _, w := range workers {
 			if c, ok := runners.Find[runners.Closer](w.runner); ok {
 				c.Close()
 			}
+			if e, ok := runners.Find[runners.EngineReporter](w.runner); ok {
+				if run.Engines == nil {
+					run.Engines = map[string]runners.EngineStats{}
+				}
+				run.Engines[w.name] = e.EngineStats()
+			}
 		}
-	}()
+	}
+	defer closeRunners()
 	for _, pr := range plan.Runners {
 		r, err := pr.Kind.New(pr.Name, pr.Params)
 		if err != nil {
@@ -320,6 +330,7 @@ func execute(ctx context.Context, plan *suites.Plan, dir string, run results.Run
 	wg.Wait()
 	closeErr := w.Close()
 	progress.Done()
+	closeRunners()
 
 	run.Finished = finished
 	run.End = opts.now().UTC()

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/engrambench/engrambench/hardware"
+	"github.com/engrambench/engrambench/runners"
 	"github.com/engrambench/engrambench/serving"
 )
 
@@ -37,6 +38,8 @@ type Run struct {
 	Resumed   []time.Time   `json:"resumed,omitempty"` // when --resume continued it
 	End       time.Time     `json:"end,omitzero"`
 	Status    string        `json:"status"`
+	// Engines holds, per runner, what a local engine cost while it ran.
+	Engines map[string]runners.EngineStats `json:"engines,omitempty"`
 	// Serving holds a load test's results, one per step of its sweep.
 	Serving []serving.Result `json:"serving,omitempty"`
 	Message string           `json:"message,omitempty"`     // why a run stopped early, for people

@@ -223,6 +223,23 @@ type Logprober interface {
 	PromptLogprobs(ctx context.Context, text string) ([]TokenLogprob, error)
 }
 
+// EngineStats are what a local engine cost while it ran: its wall time
+// and the resident memory of its whole process tree.
+type EngineStats struct {
+	Command      string  `json:"command"`
+	WallSeconds  float64 `json:"wall_seconds"`
+	PeakRSSBytes uint64  `json:"peak_rss_bytes,omitempty"`
+	MeanRSSBytes float64 `json:"mean_rss_bytes,omitempty"`
+	RSSSamples   int     `json:"rss_samples,omitempty"`
+	// CostUSD is wall time at the runner's price per GPU-hour.
+	CostUSD float64 `json:"cost_usd,omitempty"`
+}
+
+// EngineReporter is implemented by runners that started an engine process.
+type EngineReporter interface {
+	EngineStats() EngineStats
+}
+
 // Kind is one sort of runner that a suite can name: its parameters and how
 // to build it. The catalog lists every kind on one page.
 type Kind struct {
