@@ -40,6 +40,9 @@ type Options struct {
 	Host func(context.Context) hardware.Host
 	// CacheDir holds the response cache; "" turns it off.
 	CacheDir string
+	// Sink, when set, also gets the run and each sample as it finishes
+	// (the history store's recorder).
+	Sink Sink
 }
 
 func (o Options) now() time.Time {
@@ -270,6 +273,12 @@ func execute(ctx context.Context, plan *suites.Plan, dir string, run results.Run
 	if err != nil {
 		return fail(err)
 	}
+	if opts.Sink != nil {
+		if err := opts.Sink.Begin(ctx, run); err != nil {
+			w.Close()
+			return fail(fmt.Errorf("history store: %w", err))
+		}
+	}
 
 	var progress Progress = noProgress{}
 	if opts.NewProgress != nil {
@@ -315,6 +324,9 @@ func execute(ctx context.Context, plan *suites.Plan, dir string, run results.Run
 					finished++
 					mu.Unlock()
 					progress.Add(s)
+					if opts.Sink != nil {
+						opts.Sink.Add(s)
+					}
 					if spent.add(s) && !halted.Swap(true) {
 						stopProducing(errBudget)
 					}
@@ -480,6 +492,13 @@ func runOne(ctx context.Context, runID string, wk *worker, j job) (results.Sampl
 	s.Extracted = sc.Extracted
 	s.ScoreDetail = sc.Detail
 	return s, true
+}
+
+// Sink gets the run record once run.json is written and each sample as it
+// finishes, besides samples.jsonl. Add must not block. The caller ends it.
+type Sink interface {
+	Begin(ctx context.Context, run results.Run) error
+	Add(s results.Sample)
 }
 
 // Progress is told about each finished sample.

@@ -11,6 +11,7 @@ import (
 	"github.com/engrambench/engrambench/catalog"
 	"github.com/engrambench/engrambench/execute"
 	"github.com/engrambench/engrambench/results"
+	"github.com/engrambench/engrambench/store"
 	"github.com/engrambench/engrambench/suites"
 )
 
@@ -25,6 +26,12 @@ func defaultCacheDir() string {
 }
 
 func cmdRun(ctx context.Context, e env, args []string) error {
+	_, err := runSuite(ctx, e, args)
+	return err
+}
+
+// runSuite is `run`: it returns the run directory it wrote, for nightly.
+func runSuite(ctx context.Context, e env, args []string) (string, error) {
 	fs := newFlagSet(e, "run", "run [SUITE] [--out DIR] [--runner NAME=SPEC]... [--resume RUN_DIR] [--limit N]")
 	out := fs.String("out", "results", "directory that receives the run directory")
 	var runnerFlags multiFlag
@@ -36,21 +43,22 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 	noCache := fs.Bool("no-cache", false, "neither read nor write the response cache")
 	cacheDir := fs.String("cache-dir", defaultCacheDir(), "directory of the response cache (runners that identify their model only)")
 	budgetUSD := fs.Float64("budget-usd", 0, "stop sending requests once the run has spent this many dollars (overrides the suite's budget)")
+	storeDSN := storeFlag(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if len(pos) > 1 {
-		return usagef("run takes one suite, got %d arguments: %v", len(pos), pos)
+		return "", usagef("run takes one suite, got %d arguments: %v", len(pos), pos)
 	}
 	if *limit < 0 {
-		return usagef("--limit must be 0 or more")
+		return "", usagef("--limit must be 0 or more")
 	}
 	if *every <= 0 {
-		return usagef("--progress-every must be positive")
+		return "", usagef("--progress-every must be positive")
 	}
 	if *budgetTokens < 0 || *budgetUSD < 0 {
-		return usagef("budgets must be 0 (none) or more")
+		return "", usagef("budgets must be 0 (none) or more")
 	}
 	var budget *results.Budget
 	if *budgetTokens > 0 || *budgetUSD > 0 {
@@ -72,11 +80,23 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 	if *noCache {
 		opts.CacheDir = ""
 	}
+	// Runs go into the history store as they finish when one is named
+	// (--store or $ENGRAMBENCH_STORE).
+	var rec *store.Recorder
+	if *storeDSN != "" {
+		st, err := store.Open(ctx, *storeDSN)
+		if err != nil {
+			return "", err
+		}
+		defer st.Close()
+		rec = st.NewRecorder(store.RecorderOptions{})
+		opts.Sink = rec
+	}
 
 	var outcome execute.Outcome
 	if *resume != "" {
 		if len(pos) > 0 || len(runnerFlags) > 0 || *limit != 0 {
-			return usagef("--resume continues the plan stored in %s; it takes no suite, --runner or --limit", results.RunFile)
+			return "", usagef("--resume continues the plan stored in %s; it takes no suite, --runner or --limit", results.RunFile)
 		}
 		outcome, err = execute.Resume(ctx, *resume, cat, execute.ResumeOptions{Budget: budget}, opts)
 	} else {
@@ -87,19 +107,19 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 		suite, lerr := suites.LoadArg(arg, cat)
 		var problems suites.Problems
 		if errors.As(lerr, &problems) {
-			return usagef("the suite has %d problem(s):\n%s", len(problems), problems.Error())
+			return "", usagef("the suite has %d problem(s):\n%s", len(problems), problems.Error())
 		}
 		if lerr != nil {
-			return usageError{lerr}
+			return "", usageError{lerr}
 		}
 		for _, f := range runnerFlags {
 			if err := suite.ApplyRunnerFlag(f, cat); err != nil {
-				return usageError{err}
+				return "", usageError{err}
 			}
 		}
 		plan, perr := suite.Resolve(cat, *limit)
 		if perr != nil {
-			return usageError{perr}
+			return "", usageError{perr}
 		}
 		if budget != nil {
 			plan.Budget = *budget
@@ -107,19 +127,24 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 		outcome, err = execute.Start(ctx, plan, *out, opts)
 	}
 	if outcome.Dir != "" {
+		if rec != nil {
+			if serr := rec.End(context.WithoutCancel(ctx), outcome.Run); serr != nil {
+				fmt.Fprintln(e.stderr, "warning: history store:", serr)
+			}
+		}
 		if rerr := renderRun(outcome.Dir, e.stdout); rerr != nil {
 			err = errors.Join(err, rerr)
 		}
 		fmt.Fprintf(e.stderr, "run %s: %s, %d of %d samples; files in %s\n", outcome.Run.ID, outcome.Run.Status, outcome.Run.Finished, outcome.Run.Expected, outcome.Dir)
 	}
 	if err != nil {
-		return err
+		return outcome.Dir, err
 	}
 	if outcome.BudgetReached() {
-		return fmt.Errorf("%w: %s", errBudget, outcome.Run.Message)
+		return outcome.Dir, fmt.Errorf("%w: %s", errBudget, outcome.Run.Message)
 	}
 	if outcome.Interrupted() {
-		return fmt.Errorf("%w: %s", errInterrupted, outcome.Run.Message)
+		return outcome.Dir, fmt.Errorf("%w: %s", errInterrupted, outcome.Run.Message)
 	}
-	return nil
+	return outcome.Dir, nil
 }

@@ -23,10 +23,11 @@ const Version = "0.1.0-dev"
 
 // Exit codes, distinct so that scripts can tell them apart.
 const (
-	exitOK          = 0
-	exitFailure     = 1   // the run or command failed
-	exitUsage       = 2   // bad flags or an invalid suite file
-	exitBudget      = 3   // the run stopped at its budget; a partial report was written
+	exitOK      = 0
+	exitFailure = 1 // the run or command failed
+	exitUsage   = 2 // bad flags or an invalid suite file
+	exitBudget  = 3 // the run stopped at its budget; a partial report was written
+	// exitRegression (4), in cmd_nightly.go: a nightly run regressed significantly
 	exitInterrupted = 130 // stopped by a signal; a partial report was written
 )
 
@@ -63,6 +64,10 @@ Usage:
   engrambench run [SUITE] [--out DIR] [--runner NAME=SPEC]... [--resume RUN_DIR] [--limit N]
                   [--budget-tokens N] [--budget-usd X] [--no-cache] [--cache-dir DIR]
   engrambench report RUN_DIR
+  engrambench nightly [SUITE] [--store DSN] [--max-regression PP] [--trend N] [run flags]
+  engrambench compare A B | compare RUN --runners X,Y   [--store DSN] [--alpha A]
+  engrambench store import RUN_DIR... | store runs [--suite S] [--limit N]
+  engrambench export RUN (--csv|--json) [--per-task] [--out FILE]
   engrambench list
   engrambench runners detect [--host HOST]
   engrambench tasks check [SET] [--limit N]
@@ -89,6 +94,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdReport(ctx, e, args[1:])
 	case "list":
 		err = cmdList(e, args[1:])
+	case "store":
+		err = cmdStore(ctx, e, args[1:])
+	case "compare":
+		err = cmdCompare(ctx, e, args[1:])
+	case "export":
+		err = cmdExport(ctx, e, args[1:])
+	case "nightly":
+		err = cmdNightly(ctx, e, args[1:])
 	case "tasks":
 		err = cmdTasks(ctx, e, args[1:])
 	case "runners":
@@ -112,6 +125,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, errBudget):
 		fmt.Fprintln(stderr, "engrambench:", err)
 		return exitBudget
+	case errors.Is(err, errRegression):
+		fmt.Fprintln(stderr, "engrambench:", err)
+		return exitRegression
 	case errors.As(err, &ue):
 		fmt.Fprintln(stderr, "engrambench:", strings.TrimRight(err.Error(), "\n"))
 		return exitUsage
