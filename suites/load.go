@@ -88,8 +88,12 @@ func (l *loader) load(data []byte) *Suite {
 			s.Budget = l.budget(val)
 		case "serving":
 			s.Serving = l.serving(val)
+		case "store":
+			s.Store = l.str(val, "store")
+		case "nightly":
+			s.Nightly = l.nightly(val)
 		default:
-			l.addf(key, "unknown key %q (known: name, description, runners, tasks, budget, serving)", key.Value)
+			l.addf(key, "unknown key %q (known: name, description, runners, tasks, budget, serving, store, nightly)", key.Value)
 		}
 	}
 	required := []string{"name", "runners"}
@@ -229,6 +233,29 @@ func (l *loader) budget(n *yaml.Node) results.Budget {
 	b.Tokens = v.Int("tokens")
 	b.USD = v.Float("usd")
 	return b
+}
+
+var nightlySpecs = []params.Spec{
+	{Name: "max_regression", Kind: params.Float, Min: params.AtLeast(0), Help: "percentage points of accuracy a cell may lose significantly before nightly exits 4"},
+	{Name: "trend", Kind: params.Int, Min: params.AtLeast(1), Help: "stored runs in the trend table"},
+}
+
+func (l *loader) nightly(n *yaml.Node) Nightly {
+	var out Nightly
+	if n.Kind != yaml.MappingNode {
+		l.addf(n, "nightly must be a mapping with max_regression and/or trend")
+		return out
+	}
+	v := params.Values{}
+	for _, p := range l.pairs(n) {
+		l.param(nightlySpecs, p[0], p[1], "nightly", v)
+	}
+	if v.Has("max_regression") {
+		f := v.Float("max_regression")
+		out.MaxRegression = &f
+	}
+	out.Trend = v.Int("trend")
+	return out
 }
 
 func (l *loader) serving(n *yaml.Node) params.Values {

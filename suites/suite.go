@@ -26,6 +26,17 @@ type Suite struct {
 	// Serving, when set, makes this a load test of one runner instead of
 	// (or besides) a task run.
 	Serving params.Values
+	// Store is the history store the suite's runs go to ("" for none;
+	// --store overrides).
+	Store string
+	// Nightly holds the nightly gate's settings.
+	Nightly Nightly
+}
+
+// Nightly is a suite's settings for `engrambench nightly`.
+type Nightly struct {
+	MaxRegression *float64 // percentage points a cell may lose significantly; nil: the flag's
+	Trend         int      // runs in the trend table; 0: the flag's
 }
 
 // RunnerEntry is one named runner in a suite.

@@ -12,9 +12,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/engrambench/engrambench/catalog"
 	"github.com/engrambench/engrambench/compare"
 	"github.com/engrambench/engrambench/results"
 	"github.com/engrambench/engrambench/store"
+	"github.com/engrambench/engrambench/suites"
 )
 
 const nightlyUsage = `nightly [SUITE] [--store DSN] [--max-regression PP] [--trend N] [--alpha A] [--resamples N] [--seed N] [run flags]
@@ -50,8 +52,15 @@ type nightlySettings struct {
 }
 
 // suiteNightlySettings reads the nightly settings of the suite a run came
-// from. Suite files have no such keys yet, so there are none.
-var suiteNightlySettings = func(run results.Run) (nightlySettings, error) { return nightlySettings{}, nil }
+// from (its store and nightly keys).
+var suiteNightlySettings = func(run results.Run) (nightlySettings, error) {
+	arg, _ := strings.CutPrefix(run.SuiteFrom, "builtin:")
+	s, err := suites.LoadArg(arg, catalog.Default())
+	if err != nil {
+		return nightlySettings{}, fmt.Errorf("suite %s: %w", run.SuiteFrom, err)
+	}
+	return nightlySettings{Store: s.Store, MaxRegressionPP: s.Nightly.MaxRegression, Trend: s.Nightly.Trend}, nil
+}
 
 // nightlyRun runs the suite with run's arguments and returns the new run
 // directory ("" when none was made) and run's error.

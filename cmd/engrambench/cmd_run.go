@@ -81,22 +81,31 @@ func runSuite(ctx context.Context, e env, args []string) (string, error) {
 		opts.CacheDir = ""
 	}
 	// Runs go into the history store as they finish when one is named
-	// (--store or $ENGRAMBENCH_STORE).
+	// (--store, $ENGRAMBENCH_STORE, or the suite's store key).
 	var rec *store.Recorder
-	if *storeDSN != "" {
-		st, err := store.Open(ctx, *storeDSN)
-		if err != nil {
-			return "", err
+	closeStore := func() error { return nil }
+	openStore := func(dsn string) error {
+		if dsn == "" {
+			return nil
 		}
-		defer st.Close()
+		st, err := store.Open(ctx, dsn)
+		if err != nil {
+			return err
+		}
 		rec = st.NewRecorder(store.RecorderOptions{})
 		opts.Sink = rec
+		closeStore = st.Close
+		return nil
 	}
+	defer func() { closeStore() }()
 
 	var outcome execute.Outcome
 	if *resume != "" {
 		if len(pos) > 0 || len(runnerFlags) > 0 || *limit != 0 {
 			return "", usagef("--resume continues the plan stored in %s; it takes no suite, --runner or --limit", results.RunFile)
+		}
+		if err := openStore(*storeDSN); err != nil {
+			return "", err
 		}
 		outcome, err = execute.Resume(ctx, *resume, cat, execute.ResumeOptions{Budget: budget}, opts)
 	} else {
@@ -123,6 +132,13 @@ func runSuite(ctx context.Context, e env, args []string) (string, error) {
 		}
 		if budget != nil {
 			plan.Budget = *budget
+		}
+		dsn := *storeDSN
+		if dsn == "" {
+			dsn = suite.Store
+		}
+		if err := openStore(dsn); err != nil {
+			return "", err
 		}
 		outcome, err = execute.Start(ctx, plan, *out, opts)
 	}
