@@ -6,9 +6,12 @@ package catalog
 import (
 	"github.com/engrambench/engrambench/runners"
 	"github.com/engrambench/engrambench/runners/anthropic"
+	"github.com/engrambench/engrambench/runners/local"
 	"github.com/engrambench/engrambench/runners/lookup"
+	"github.com/engrambench/engrambench/runners/openai"
 	"github.com/engrambench/engrambench/runners/random"
 	"github.com/engrambench/engrambench/runners/replay"
+	"github.com/engrambench/engrambench/runners/simulated"
 	"github.com/engrambench/engrambench/suites"
 	"github.com/engrambench/engrambench/tasks"
 	"github.com/engrambench/engrambench/tasks/bbh"
@@ -22,11 +25,15 @@ func Default() suites.Catalog {
 			lookup.Kind,    // offline: longest-context lookup on Engram hashing
 			random.Kind,    // offline: uniform over the declared answer space
 			replay.Kind,    // answers recorded in an earlier run, for re-scoring
+			openai.Kind,    // any OpenAI-compatible server: vLLM, SGLang, llama.cpp, Ollama, TGI, DeepSeek, OpenAI
 			anthropic.Kind, // Anthropic's Messages API, streamed
+			local.Kind,     // an engine started from a command and watched, driven as openai
+			simulated.Kind, // a server simulated on loopback, for measuring the harness
 		},
 		Sets: []tasks.TaskSet{
-			bbh.NewGenerated(), // BBH variants generated with exact solvers
-			longctx.NewRuler(), // RULER at tokenizer-fitted lengths
+			bbh.NewGenerated(),   // BBH variants generated with exact solvers
+			longctx.NewRuler(),   // RULER's 13 tasks at tokenizer-fitted lengths
+			longctx.NewLongPPL(), // document perplexity from prompt log-probabilities
 		},
 	}
 }

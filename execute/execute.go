@@ -451,7 +451,7 @@ func runOne(ctx context.Context, runID string, wk *worker, j job) (results.Sampl
 	if ctx.Err() != nil {
 		return s, false
 	}
-	resp, err := wk.runner.Generate(ctx, req)
+	resp, err := generate(ctx, wk, req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return s, false
@@ -487,6 +487,11 @@ func runOne(ctx context.Context, runID string, wk *worker, j job) (results.Sampl
 		s.ErrorKind = results.ErrScorer
 		return s, true
 	}
+	if req.PromptLogprobs {
+		// The log-probabilities are long and the score's detail keeps
+		// their sums; the sample keeps a note instead of the list.
+		s.Response = fmt.Sprintf("(%d prompt log-probabilities)", resp.Usage.PromptTokens)
+	}
 	v := sc.Value
 	s.Score = &v
 	s.Extracted = sc.Extracted
@@ -499,6 +504,29 @@ func runOne(ctx context.Context, runID string, wk *worker, j job) (results.Sampl
 type Sink interface {
 	Begin(ctx context.Context, run results.Run) error
 	Add(s results.Sample)
+}
+
+// generate asks the runner for a response, or, for a request that wants
+// prompt log-probabilities, for those, written as the response text.
+func generate(ctx context.Context, wk *worker, req runners.Request) (runners.Response, error) {
+	if !req.PromptLogprobs {
+		return wk.runner.Generate(ctx, req)
+	}
+	lp, ok := runners.Find[runners.Logprober](wk.runner)
+	if !ok {
+		return runners.Response{}, &runners.RequestError{Class: runners.ClassClient, Err: fmt.Errorf("runner %s cannot return prompt log-probabilities", wk.name)}
+	}
+	send := time.Now()
+	lps, err := lp.PromptLogprobs(ctx, req.Prompt)
+	if err != nil {
+		return runners.Response{}, err
+	}
+	end := time.Now()
+	return runners.Response{
+		Text:   runners.EncodeLogprobs(lps),
+		Usage:  runners.Usage{PromptTokens: len(lps)},
+		Timing: runners.Timing{Send: send, End: end},
+	}, nil
 }
 
 // Progress is told about each finished sample.

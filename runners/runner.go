@@ -42,6 +42,9 @@ type Request struct {
 	Stop        []string     `json:"stop,omitempty"`
 	Seed        int64        `json:"seed"`
 	AnswerSpace *AnswerSpace `json:"answer_space,omitempty"`
+	// PromptLogprobs asks for the log-probabilities of Prompt instead of a
+	// generation (document perplexity); the runner must be a Logprober.
+	PromptLogprobs bool `json:"prompt_logprobs,omitempty"`
 }
 
 // IsChat reports whether the request is in chat form.

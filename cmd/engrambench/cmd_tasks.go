@@ -24,6 +24,7 @@ func cmdTasks(ctx context.Context, e env, args []string) error {
 }
 
 func cmdTasksCheck(ctx context.Context, e env, args []string) error {
+	args = longctxArgs(args)
 	fs := newFlagSet(e, "tasks check", "tasks check [SET] [--limit N]")
 	limit := fs.Int("limit", 0, "instances per cell to check (0: all)")
 	pos, err := parseFlags(fs, args)
@@ -68,6 +69,7 @@ func cmdTasksCheck(ctx context.Context, e env, args []string) error {
 }
 
 func cmdTasksShow(ctx context.Context, e env, args []string) error {
+	args = longctxArgs(args)
 	fs := newFlagSet(e, "tasks show", "tasks show SET/TASK [--index N] [key=value]...")
 	index := fs.Int("index", 0, "which instance of the task (0-based)")
 	pos, err := parseFlags(fs, args)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -11,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/engrambench/engrambench/internal/fakeopenai"
 )
 
 // The test binary doubles as a fake engine: FAKE_ENGINE selects how it
@@ -42,6 +46,17 @@ func fakeEngine(mode string) {
 	case "with-child":
 		// A grandchild that would outlive its parent without group kill.
 		exec.Command("sleep", "300").Start()
+	case "openai":
+		// An OpenAI-compatible engine: the fake server behind a proxy on
+		// the port the runner chose.
+		fake := fakeopenai.New(fakeopenai.Options{})
+		target, _ := url.Parse(fake.Root)
+		proxy := httputil.NewSingleHostReverseProxy(target)
+		mux := http.NewServeMux()
+		mux.HandleFunc("/crash", func(w http.ResponseWriter, r *http.Request) { os.Exit(7) })
+		mux.Handle("/", proxy)
+		http.ListenAndServe("127.0.0.1:"+port, mux)
+		return
 	}
 	http.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
 	http.HandleFunc("/crash", func(w http.ResponseWriter, r *http.Request) { os.Exit(7) })
