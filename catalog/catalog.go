@@ -31,6 +31,7 @@ func Default() suites.Catalog {
 			simulated.Kind, // a server simulated on loopback, for measuring the harness
 		},
 		Sets: []tasks.TaskSet{
+			bbh.NewOfficial(),    // BBH: the 27 official tasks (data: engrambench datasets pull bbh)
 			bbh.NewGenerated(),   // BBH variants generated with exact solvers
 			longctx.NewRuler(),   // RULER's 13 tasks at tokenizer-fitted lengths
 			longctx.NewLongPPL(), // document perplexity from prompt log-probabilities

@@ -3,6 +3,7 @@ package suites
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/engrambench/engrambench/params"
 	"github.com/engrambench/engrambench/results"
@@ -64,6 +65,7 @@ func (s *Suite) Resolve(cat Catalog, limit int) (*Plan, error) {
 		for k, x := range t.Params {
 			v[k] = x
 		}
+		v["seed"] = int(tasks.ResolveSeed(int64(v.Int("seed")), time.Now()))
 		p.Tasks = append(p.Tasks, PlannedTask{Set: set, Params: v})
 	}
 	return p, nil

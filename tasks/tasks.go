@@ -12,6 +12,7 @@ import (
 	"iter"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/engrambench/engrambench/params"
 	"github.com/engrambench/engrambench/runners"
@@ -106,10 +107,24 @@ type TaskSet interface {
 	Scorer() Scorer
 }
 
+// DailySeed, given as a seed, means today's UTC date as YYYYMMDD: fresh
+// instances every night. Plans resolve it when they are made, so a resumed
+// run asks the same questions.
+const DailySeed = -1
+
+// ResolveSeed turns DailySeed into the date's seed; other seeds stay.
+func ResolveSeed(seed int64, now time.Time) int64 {
+	if seed != DailySeed {
+		return seed
+	}
+	y, m, d := now.UTC().Date()
+	return int64(y*10000 + int(m)*100 + d)
+}
+
 // Common parameters every task set accepts, besides its own. The executor
 // handles them.
 var Common = []params.Spec{
-	{Name: "seed", Kind: params.Int, Default: 1, Help: "seed for generated instances"},
+	{Name: "seed", Kind: params.Int, Default: 1, Help: "seed for generated instances (-1: today's UTC date, for fresh nightly sets)"},
 	{Name: "samples", Kind: params.Int, Default: 1, Min: params.AtLeast(1), Help: "generations per instance (for pass@k)"},
 	{Name: "temperature", Kind: params.Float, Default: 0.0, Min: params.AtLeast(0), Help: "sampling temperature sent to the model"},
 }

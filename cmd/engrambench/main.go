@@ -69,6 +69,7 @@ Usage:
   engrambench store import RUN_DIR... | store runs [--suite S] [--limit N]
   engrambench export RUN (--csv|--json) [--per-task] [--out FILE]
   engrambench list
+  engrambench datasets list | pull NAME [--dir DIR] [--base-url URL] | verify NAME [--dir DIR]
   engrambench runners detect [--host HOST]
   engrambench tasks check [SET] [--limit N]
   engrambench tasks show SET/TASK [--index N] [key=value]...
@@ -94,6 +95,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdReport(ctx, e, args[1:])
 	case "list":
 		err = cmdList(e, args[1:])
+	case "datasets":
+		err = cmdDatasets(ctx, e, args[1:])
 	case "store":
 		err = cmdStore(ctx, e, args[1:])
 	case "compare":

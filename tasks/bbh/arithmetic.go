@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/engrambench/engrambench/runners"
 )
 
 // The official multistep_arithmetic_two inputs are "((g1) op (g2)) =" where
@@ -17,22 +15,24 @@ import (
 // same. The answer is an open integer: no short list of choices would be
 // honest, so the answer space has none and a random baseline answers null.
 var multistepArithmeticTwo = &genTask{
-	name:  "multistep_arithmetic_two",
-	desc:  "Work out the value of each arithmetic expression.",
-	kind:  intAnswer,
-	draw:  drawArithmetic,
-	solve: solveArithmetic,
-	answers: func(string) *runners.AnswerSpace {
-		return &runners.AnswerSpace{Prefix: answerPrefix, Suffix: answerSuffix}
-	},
+	name:      "multistep_arithmetic_two",
+	desc:      "Work out the value of each arithmetic expression.",
+	kind:      intAnswer,
+	draw:      drawArithmetic,
+	harder:    "groups of 4 + difficulty operands (official: 4)",
+	solve:     solveArithmetic,
+	agreement: 1,
 }
 
 var arithOps = []string{"+", "-", "*"}
 
-func drawArithmetic(r *rand.Rand) string {
+// drawArithmetic writes ((g1) op (g2)) with groups of 4 + difficulty
+// operands; a draw whose value would overflow int64 is drawn again.
+func drawArithmetic(r *rand.Rand, difficulty int) string {
+	k := 4 + difficulty
 	group := func() string {
 		var b strings.Builder
-		for i := range 4 {
+		for i := range k {
 			if i > 0 {
 				fmt.Fprintf(&b, " %s ", arithOps[r.IntN(len(arithOps))])
 			}
@@ -40,9 +40,19 @@ func drawArithmetic(r *rand.Rand) string {
 		}
 		return b.String()
 	}
-	g1 := group()
-	op := arithOps[r.IntN(len(arithOps))]
-	return fmt.Sprintf("((%s) %s (%s)) =", g1, op, group())
+	for {
+		g1 := group()
+		op := arithOps[r.IntN(len(arithOps))]
+		in := fmt.Sprintf("((%s) %s (%s)) =", g1, op, group())
+		if difficulty == 0 {
+			return in // 9^8 cannot overflow
+		}
+		if toks, err := arithTokens(in); err == nil {
+			if _, err := evalArith(toks); err == nil {
+				return in
+			}
+		}
+	}
 }
 
 // arithTokens splits an expression into numbers (a minus sign directly

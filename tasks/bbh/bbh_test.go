@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/engrambench/engrambench/datasets"
 	"github.com/engrambench/engrambench/params"
 	"github.com/engrambench/engrambench/tasks"
 	"github.com/engrambench/engrambench/tokenize"
@@ -24,11 +25,20 @@ func collect(t *testing.T, p params.Values) []tasks.Instance {
 	return out
 }
 
+// noOfficialData makes sure no official data is found: no environment
+// variable, an empty cache.
+func noOfficialData(t *testing.T) {
+	t.Helper()
+	t.Setenv(DataDirEnv, "")
+	t.Setenv(datasets.DataDirEnv, t.TempDir())
+}
+
 func TestGenericChecks(t *testing.T) {
+	noOfficialData(t)
 	for _, form := range []string{FormChat, FormCompletion} {
 		for _, mode := range []string{ModeCoT, ModeDirect} {
 			for _, shots := range []int{0, 3} {
-				p := params.Values{"seed": 11, "n": 40, "form": form, "mode": mode, "shots": shots, "data_dir": t.TempDir()}
+				p := params.Values{"seed": 11, "n": 25, "form": form, "mode": mode, "shots": shots}
 				res, err := tasks.Check(context.Background(), NewGenerated(), p, 0)
 				if err != nil {
 					t.Fatal(err)
@@ -38,6 +48,18 @@ func TestGenericChecks(t *testing.T) {
 						t.Errorf("%s/%s/%d: %s: %v", form, mode, shots, r.Name, r.Failures)
 					}
 				}
+			}
+		}
+	}
+	// Every difficulty step makes instances that pass the same checks.
+	for _, d := range []int{1, 4, maxDifficulty} {
+		res, err := tasks.Check(context.Background(), NewGenerated(), params.Values{"seed": 3, "n": 8, "difficulty": d}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res {
+			if !r.OK() {
+				t.Errorf("difficulty %d: %s: %v", d, r.Name, r.Failures)
 			}
 		}
 	}
@@ -60,7 +82,7 @@ func TestPromptLayout(t *testing.T) {
 	if n := strings.Count(prompt, "\nSo the answer is "); n != 3 {
 		t.Errorf("%d exemplar answers, want 3", n)
 	}
-	if in.Request.IsChat() || in.Request.MaxTokens != 512 || in.Request.Seed != in.Seed {
+	if in.Request.IsChat() || in.Request.MaxTokens != 1024 || in.Request.Seed != in.Seed {
 		t.Errorf("request: %+v", in.Request)
 	}
 	for _, s := range in.Request.Stop {
@@ -68,7 +90,7 @@ func TestPromptLayout(t *testing.T) {
 			t.Errorf("stop string %q could cut reasoning", s)
 		}
 	}
-	if in.Cell() != "bbh-gen/task=multistep_arithmetic_two/mode=cot/shots=3" {
+	if in.Cell() != "bbh-gen/task=multistep_arithmetic_two/difficulty=0/mode=cot/shots=3" {
 		t.Errorf("cell %q", in.Cell())
 	}
 
@@ -80,7 +102,7 @@ func TestPromptLayout(t *testing.T) {
 		strings.Contains(msg[0].Content, "\nSo the answer is ") || !strings.HasSuffix(msg[0].Content, "A: Let's think step by step.") {
 		t.Errorf("chat message:\n%+v", msg)
 	}
-	if in.Request.Temperature != 0.7 || in.Cell() != "bbh-gen/task=multistep_arithmetic_two/mode=cot/shots=0" {
+	if in.Request.Temperature != 0.7 || in.Cell() != "bbh-gen/task=multistep_arithmetic_two/difficulty=0/mode=cot/shots=0" {
 		t.Errorf("temperature %g, cell %s", in.Request.Temperature, in.Cell())
 	}
 
@@ -188,14 +210,17 @@ func TestBooleanWithoutReplacement(t *testing.T) {
 
 func TestBadParams(t *testing.T) {
 	for _, p := range []params.Values{
-		{"tasks": []string{"date_understanding"}},
+		{"tasks": []string{"causal_judgement"}},
+		{"difficulty": -1},
+		{"difficulty": maxDifficulty + 1},
+		{"seed": -2},
 		{"tasks": []string{}},
 		{"shots": 9},
 		{"shots": -1},
 		{"n": 0},
 		{"mode": "fewshot"},
 		{"form": "json"},
-		{"max_tokens": 0},
+		{"max_tokens": -1},
 	} {
 		var err error
 		for _, e := range NewGenerated().Instances(context.Background(), p) {
@@ -215,7 +240,7 @@ func TestSizes(t *testing.T) {
 	for _, in := range collect(t, p) {
 		counted[in.Cell()]++
 	}
-	if len(sizes) != 3 || fmt.Sprint(sizes) != fmt.Sprint(counted) {
+	if len(sizes) != len(generated) || fmt.Sprint(sizes) != fmt.Sprint(counted) {
 		t.Errorf("Sizes %v, counted %v", sizes, counted)
 	}
 }
@@ -227,13 +252,15 @@ func TestReferencesFitBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	longest := map[string]int{}
-	for _, in := range collect(t, params.Values{"seed": 9, "n": 300}) {
-		n := tok.Count(in.Reference.Completion)
-		longest[in.Task] = max(longest[in.Task], n)
-		if n > in.Request.MaxTokens*3/4 {
-			t.Errorf("%s: reference is %d tokens, budget %d", in.ID, n, in.Request.MaxTokens)
+	for _, p := range []params.Values{{"seed": 9, "n": 100}, {"seed": 9, "n": 10, "difficulty": 5}, {"seed": 9, "n": 10, "difficulty": maxDifficulty}} {
+		longest := map[string]int{}
+		for _, in := range collect(t, p) {
+			n := tok.Count(in.Reference.Completion)
+			longest[in.Task] = max(longest[in.Task], n)
+			if n > in.Request.MaxTokens*3/4 {
+				t.Errorf("%s: reference is %d tokens, budget %d", in.ID, n, in.Request.MaxTokens)
+			}
 		}
+		t.Logf("difficulty %d: longest references in tokens: %v", p.Int("difficulty"), longest)
 	}
-	t.Logf("longest references in tokens: %v", longest)
 }

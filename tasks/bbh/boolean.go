@@ -2,11 +2,10 @@ package bbh
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
-
-	"github.com/engrambench/engrambench/runners"
 )
 
 // The official boolean_expressions inputs are every one of them exactly
@@ -19,14 +18,104 @@ import (
 const boolLength = 8
 
 var booleanExpressions = &genTask{
-	name:  "boolean_expressions",
-	desc:  "Evaluate each Boolean expression and say whether it is True or False.",
-	kind:  boolAnswer,
-	space: sync.OnceValue(boolSpace),
-	solve: solveBoolean,
-	answers: func(string) *runners.AnswerSpace {
-		return &runners.AnswerSpace{Choices: []string{"True", "False"}, Prefix: answerPrefix, Suffix: answerSuffix}
+	name: "boolean_expressions",
+	desc: "Evaluate each Boolean expression and say whether it is True or False.",
+	kind: boolAnswer,
+	space: func(difficulty int) []string {
+		if difficulty > 0 {
+			return nil
+		}
+		return boolSpaceOnce()
 	},
+	draw:      drawBoolean,
+	harder:    "expressions of 8 + 4 x difficulty tokens, drawn uniformly (official: 8)",
+	solve:     solveBoolean,
+	agreement: 1,
+}
+
+var boolSpaceOnce = sync.OnceValue(boolSpace)
+
+// boolTokensAt is the expression length at a difficulty.
+func boolTokensAt(difficulty int) int { return boolLength + 4*difficulty }
+
+// drawBoolean draws uniformly among all well-formed expressions of the
+// difficulty's length: each token is chosen in proportion to the number of
+// ways the expression can still be completed after it.
+func drawBoolean(r *rand.Rand, difficulty int) string {
+	n := boolTokensAt(difficulty)
+	memo := map[[3]int]float64{}
+	var count func(left int, expect bool, depth int) float64
+	count = func(left int, expect bool, depth int) float64 {
+		need := depth
+		if expect {
+			need++
+		}
+		if left < need {
+			return 0
+		}
+		if left == 0 {
+			return 1
+		}
+		e := 0
+		if expect {
+			e = 1
+		}
+		key := [3]int{left, e, depth}
+		if v, ok := memo[key]; ok {
+			return v
+		}
+		var v float64
+		if expect {
+			v = 2*count(left-1, false, depth) + count(left-1, true, depth) + count(left-1, true, depth+1)
+		} else {
+			v = 2 * count(left-1, true, depth)
+			if depth > 0 {
+				v += count(left-1, false, depth-1)
+			}
+		}
+		memo[key] = v
+		return v
+	}
+	type move struct {
+		tok    string
+		expect bool
+		depth  int
+	}
+	toks := make([]string, 0, n+1)
+	expect, depth := true, 0
+	for left := n; left > 0; left-- {
+		var moves []move
+		if expect {
+			moves = []move{{"True", false, depth}, {"False", false, depth}, {"not", true, depth}, {"(", true, depth + 1}}
+		} else {
+			moves = []move{{"and", true, depth}, {"or", true, depth}}
+			if depth > 0 {
+				moves = append(moves, move{")", false, depth - 1})
+			}
+		}
+		var total float64
+		w := make([]float64, len(moves))
+		for i, m := range moves {
+			w[i] = count(left-1, m.expect, m.depth)
+			total += w[i]
+		}
+		x := r.Float64() * total
+		pick := len(moves) - 1
+		for i := range moves {
+			if x < w[i] {
+				pick = i
+				break
+			}
+			x -= w[i]
+		}
+		for w[pick] == 0 { // float edge: never pick a dead end
+			pick--
+		}
+		m := moves[pick]
+		toks = append(toks, m.tok)
+		expect, depth = m.expect, m.depth
+	}
+	return strings.Join(toks, " ") + " is"
 }
 
 // boolSpace lists every well-formed expression of boolLength tokens, as

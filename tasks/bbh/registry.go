@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
-
-	"github.com/engrambench/engrambench/runners"
 )
 
 // genTask is one generated BBH task: how its inputs are drawn, how they are
@@ -18,20 +16,27 @@ type genTask struct {
 	desc string // the one-line task description that heads every prompt
 	kind answerKind
 
-	// Exactly one of draw and space is set. draw produces one input from a
-	// stream. space lists every possible input, for tasks whose input space
-	// is so small that independent draws would repeat within a run; such
-	// inputs are dealt without replacement from a seeded shuffle.
-	draw  func(r *rand.Rand) string
-	space func() []string
+	// draw produces one input from a stream at a difficulty (0: the
+	// official range). space, when set and not nil at a difficulty, lists
+	// every possible input instead, for tasks whose input space is so small
+	// that independent draws would repeat within a run; such inputs are
+	// dealt without replacement from a seeded shuffle.
+	draw  func(r *rand.Rand, difficulty int) string
+	space func(difficulty int) []string
+
+	// harder says what the difficulty knob changes, for Help and docs.
+	harder string
 
 	// solve returns the official-format target and the reasoning steps that
-	// lead to it, one line each. It must accept every official input.
+	// lead to it, one line each. It must accept every official input; an
+	// error says why an input has no single answer.
 	solve func(input string) (solution, error)
 
-	// answers describes the answer space for offline baselines (nil Choices
-	// and Permute: an open answer).
-	answers func(input string) *runners.AnswerSpace
+	// agreement is the share of official examples the solver must
+	// reproduce: 1 for purely algorithmic tasks, 0.98 for those whose
+	// official items can be malformed or ambiguous (every such item is
+	// listed in knownDisagreements with its reason).
+	agreement float64
 }
 
 type solution struct {
@@ -42,7 +47,21 @@ type solution struct {
 // generated is the registry, in the order instances come out.
 var generated = []*genTask{
 	booleanExpressions,
+	dateUnderstanding,
+	dyckLanguages,
+	geometricShapes,
+	logicalDeduction3,
+	logicalDeduction5,
+	logicalDeduction7,
 	multistepArithmeticTwo,
+	navigate,
+	objectCounting,
+	coloredObjects,
+	temporalSequences,
+	tracking3,
+	tracking5,
+	tracking7,
+	webOfLies,
 	wordSorting,
 }
 
@@ -52,8 +71,17 @@ var byName = func() map[string]*genTask {
 		if _, dup := m[t.name]; dup {
 			panic("bbh: task registered twice: " + t.name)
 		}
-		if (t.draw == nil) == (t.space == nil) {
-			panic("bbh: task needs exactly one of draw and space: " + t.name)
+		if t.draw == nil || t.solve == nil || t.harder == "" {
+			panic("bbh: task lacks a generator, solver or difficulty note: " + t.name)
+		}
+		if t.agreement != 1 && t.agreement != 0.98 {
+			panic("bbh: task needs an agreement threshold: " + t.name)
+		}
+		if len(knownDisagreements[t.name]) > 0 && t.agreement == 1 {
+			panic("bbh: an algorithmic task may not have documented disagreements: " + t.name)
+		}
+		if kindOf[t.name] != t.kind {
+			panic("bbh: generated and official answer kinds differ: " + t.name)
 		}
 		m[t.name] = t
 	}
@@ -72,32 +100,47 @@ func taskNames() []string {
 // the test inputs do not change with the number of exemplars shown.
 const maxShots = 8
 
-// source deals the inputs of one task for one run seed.
+// maxDifficulty bounds the knob; every task stays solvable in int64 and
+// within a few thousand tokens there.
+const maxDifficulty = 10
+
+// source deals the inputs of one task for one run seed and difficulty.
 type source struct {
 	exemplars []string // maxShots inputs, never equal to a test input
 	test      func(i int) (string, error)
 }
 
-func (t *genTask) source(seed int64) (source, error) {
+// streamPath keeps difficulty 0 on the streams it always had, so its
+// questions do not change with the knob's arrival.
+func streamPath(t *genTask, difficulty int, rest ...string) []string {
+	p := []string{t.name}
+	if difficulty > 0 {
+		p = append(p, "difficulty="+strconv.Itoa(difficulty))
+	}
+	return append(p, rest...)
+}
+
+func (t *genTask) source(seed int64, difficulty int) (source, error) {
 	if t.space != nil {
-		all := t.space()
-		if len(all) <= maxShots {
-			return source{}, fmt.Errorf("%s: input space of %d is too small", t.name, len(all))
+		if all := t.space(difficulty); all != nil {
+			if len(all) <= maxShots {
+				return source{}, fmt.Errorf("%s: input space of %d is too small", t.name, len(all))
+			}
+			order := make([]string, len(all))
+			copy(order, all)
+			r, _ := stream(seed, streamPath(t, difficulty, "order")...)
+			r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+			rest := order[maxShots:]
+			// Beyond len(rest) instances the inputs repeat in the same order.
+			test := func(i int) (string, error) { return rest[i%len(rest)], nil }
+			return source{exemplars: order[:maxShots], test: test}, nil
 		}
-		order := make([]string, len(all))
-		copy(order, all)
-		r, _ := stream(seed, t.name, "order")
-		r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		rest := order[maxShots:]
-		// Beyond len(rest) instances the inputs repeat in the same order.
-		test := func(i int) (string, error) { return rest[i%len(rest)], nil }
-		return source{exemplars: order[:maxShots], test: test}, nil
 	}
 	ex := make([]string, 0, maxShots)
 	isExemplar := map[string]bool{}
 	for j := 0; j < maxShots; j++ {
-		r, _ := stream(seed, t.name, "exemplar", strconv.Itoa(j))
-		in, err := drawAvoiding(t, r, isExemplar)
+		r, _ := stream(seed, streamPath(t, difficulty, "exemplar", strconv.Itoa(j))...)
+		in, err := drawAvoiding(t, r, difficulty, isExemplar)
 		if err != nil {
 			return source{}, err
 		}
@@ -105,8 +148,8 @@ func (t *genTask) source(seed int64) (source, error) {
 		isExemplar[in] = true
 	}
 	test := func(i int) (string, error) {
-		r, _ := stream(seed, t.name, "test", strconv.Itoa(i))
-		return drawAvoiding(t, r, isExemplar)
+		r, _ := stream(seed, streamPath(t, difficulty, "test", strconv.Itoa(i))...)
+		return drawAvoiding(t, r, difficulty, isExemplar)
 	}
 	return source{exemplars: ex, test: test}, nil
 }
@@ -114,9 +157,9 @@ func (t *genTask) source(seed int64) (source, error) {
 // drawAvoiding draws until the input is not in avoid. Draw-based tasks have
 // spaces of millions, so more than a handful of redraws means a broken
 // generator.
-func drawAvoiding(t *genTask, r *rand.Rand, avoid map[string]bool) (string, error) {
+func drawAvoiding(t *genTask, r *rand.Rand, difficulty int, avoid map[string]bool) (string, error) {
 	for range 1000 {
-		if in := t.draw(r); !avoid[in] {
+		if in := t.draw(r, difficulty); !avoid[in] {
 			return in, nil
 		}
 	}

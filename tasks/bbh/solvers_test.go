@@ -147,7 +147,7 @@ func TestDrawArithmetic(t *testing.T) {
 	operands := map[string]int{}
 	ops := map[string]int{}
 	for range 3000 {
-		in := drawArithmetic(r)
+		in := drawArithmetic(r, 0)
 		if !arithForm.MatchString(in) {
 			t.Fatalf("%q is not in the official form", in)
 		}
@@ -228,7 +228,7 @@ func TestDrawWords(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	counts := map[int]bool{}
 	for range 2000 {
-		in := drawWords(r)
+		in := drawWords(r, 0)
 		words, err := sortInputWords(in)
 		if err != nil {
 			t.Fatal(err)

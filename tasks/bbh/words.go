@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/engrambench/engrambench/runners"
 )
 
 // The official word_sorting inputs list 2 to 20 distinct lower-case words
@@ -17,23 +15,22 @@ import (
 // project's own vocabulary below, which is rich in shared prefixes so that
 // ordering often needs more than the first letter.
 var wordSorting = &genTask{
-	name:  "word_sorting",
-	desc:  "Put each list of words in alphabetical order.",
-	kind:  wordsAnswer,
-	draw:  drawWords,
-	solve: solveWords,
-	answers: func(input string) *runners.AnswerSpace {
-		words, _ := sortInputWords(input)
-		return &runners.AnswerSpace{Permute: words, Prefix: answerPrefix, Suffix: answerSuffix}
-	},
+	name:      "word_sorting",
+	desc:      "Put each list of words in alphabetical order.",
+	kind:      wordsAnswer,
+	draw:      drawWords,
+	harder:    "lists of 2 + 5 x difficulty to 20 + 10 x difficulty words (official: 2 to 20)",
+	solve:     solveWords,
+	agreement: 1,
 }
 
 const sortLeadIn = "Sort the following words alphabetically: List: "
 
 const minSortWords, maxSortWords = 2, 20
 
-func drawWords(r *rand.Rand) string {
-	k := minSortWords + r.IntN(maxSortWords-minSortWords+1)
+func drawWords(r *rand.Rand, difficulty int) string {
+	lo, hi := minSortWords+5*difficulty, min(maxSortWords+10*difficulty, len(vocabulary))
+	k := lo + r.IntN(hi-lo+1)
 	picked := make([]string, 0, k)
 	for _, i := range r.Perm(len(vocabulary))[:k] {
 		picked = append(picked, vocabulary[i])
