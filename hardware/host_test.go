@@ -26,4 +26,7 @@ func TestReadHost(t *testing.T) {
 	if runtime.GOOS == "linux" && h.MemoryBytes == 0 {
 		t.Errorf("no memory size read on linux: problems %v", h.Problems)
 	}
+	if runtime.GOOS == "linux" && h.AllowedCPUs == 0 {
+		t.Errorf("no allowed CPUs read on linux")
+	}
 }
