@@ -105,3 +105,14 @@ func (c *Compression) AppendCompressed(dst, raw []uint32) []uint32 {
 	}
 	return dst
 }
+
+// IdentityCompression maps raw id i to i for a vocabulary of n ids: what a
+// model gets when no tokenizer is named. Its keys are empty.
+func IdentityCompression(n int) *Compression {
+	n = max(n, 0)
+	c := &Compression{ids: make([]uint32, n), keys: make([]string, n)}
+	for i := range c.ids {
+		c.ids[i] = uint32(i)
+	}
+	return c
+}

@@ -11,6 +11,7 @@ type FastMod struct {
 	d      uint64
 	mh, ml uint64 // M, high and low words
 	wrap   uint64 // 2^64 mod d, for FloorMod
+	inv    uint64 // floor((2^64-1)/d), for FloorMod's Barrett step
 }
 
 // NewFastMod prepares reduction by d. Like the % operator, it panics when d
@@ -24,7 +25,7 @@ func NewFastMod(d uint64) FastMod {
 	ql, _ := bits.Div64(rh, ^uint64(0), d)
 	ml, carry := bits.Add64(ql, 1, 0)
 	mh := qh + carry // d == 1 wraps M to 0, which still gives remainder 0
-	return FastMod{d: d, mh: mh, ml: ml, wrap: (^uint64(0)%d + 1) % d}
+	return FastMod{d: d, mh: mh, ml: ml, wrap: (^uint64(0)%d + 1) % d, inv: ^uint64(0) / d}
 }
 
 // Divisor returns d.
@@ -46,12 +47,22 @@ func (f FastMod) Mod(a uint64) uint64 {
 // positive modulus: the result lies in [0, d) even when x is negative. d
 // must be below 2^63 for the result to fit an int64.
 //
-// A negative x reads as x+2^64 when taken unsigned, so its residue is off
-// by 2^64 mod d; the correction is applied without a branch, since the sign
-// of a hash mix is a coin toss.
+// It is the row-gather hot path, so it takes the cheaper Barrett step
+// rather than Mod's three wide multiplies: q = high word of u*inv is
+// floor(u/d) or one less (inv = floor((2^64-1)/d) is within one of
+// 2^64/d), so u - q*d lies in [0, 2d) and one conditional subtraction
+// finishes it. A negative x reads as x+2^64 when taken unsigned, so its
+// residue is off by 2^64 mod d; that correction is applied without a
+// branch, since the sign of a hash mix is a coin toss.
 func (f FastMod) FloorMod(x int64) int64 {
+	u := uint64(x)
+	q, _ := bits.Mul64(u, f.inv)
+	r := u - q*f.d
+	if r >= f.d {
+		r -= f.d
+	}
 	// x>>63 is all ones when x < 0.
-	s, borrow := bits.Sub64(f.Mod(uint64(x)), f.wrap&uint64(x>>63), 0)
+	s, borrow := bits.Sub64(r, f.wrap&uint64(x>>63), 0)
 	return int64(s + f.d&-borrow)
 }
 

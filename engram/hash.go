@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 )
 
@@ -103,8 +104,8 @@ func MultiplierBound(vocab int) int64 {
 //
 // The demo draws them with NumPy's default_rng, which cannot be reproduced
 // here; this uses math/rand/v2's PCG, seeded (seed+10007*layerID, 0), and
-// draws in index order, so a longer list extends a shorter one. A later
-// issue loads the demo's exact values from a file into Layer.Multipliers.
+// draws in index order, so a longer list extends a shorter one. The demo's
+// exact values can be loaded from a file (ReadMultipliers, SetMultipliers).
 func Multipliers(seed int64, layerID, count, vocab int) []int64 {
 	s := seed + LayerSeedStride*int64(layerID) // wraps like the demo's int64
 	rng := rand.New(rand.NewPCG(uint64(s), 0))
@@ -132,7 +133,7 @@ type Layer struct {
 
 	primes  []int64 // per slot
 	offsets []int64 // per slot: prefix sums of primes
-	mods    []FastMod
+	slots   []slot  // per slot: what Rows needs, packed together
 	total   int64
 }
 
@@ -156,7 +157,8 @@ func NewLayer(id, maxOrder int, primes [][]int64, multipliers []int64, pad uint3
 			}
 			l.primes = append(l.primes, p)
 			l.offsets = append(l.offsets, l.total)
-			l.mods = append(l.mods, NewFastMod(uint64(p)))
+			f := NewFastMod(uint64(p))
+			l.slots = append(l.slots, slot{d: f.d, inv: f.inv, wrap: f.wrap, off: l.total})
 			l.total += p
 		}
 	}
@@ -222,8 +224,8 @@ func (l *Layer) Mix(ids []uint32, t, n int) int64 {
 // dst[:Width()]: for order n and head k, FloorMod(mix_n, p) plus the slot's
 // offset. It allocates nothing; dst must hold Width values.
 func (l *Layer) Rows(dst []int64, ids []uint32, t int) {
-	w := len(l.primes)
-	dst, mods, offsets := dst[:w], l.mods[:w], l.offsets[:w]
+	w := len(l.slots)
+	dst, slots := dst[:w], l.slots[:w]
 	m := l.Multipliers[:l.MaxOrder]
 	mix := int64(ids[t]) * m[0]
 	for i, j := 1, 0; i < len(m); i++ {
@@ -232,9 +234,34 @@ func (l *Layer) Rows(dst []int64, ids []uint32, t int) {
 			x = ids[t-i]
 		}
 		mix ^= int64(x) * m[i] // rolls: mix_{i+1} = mix_i ^ x_{t-i}*m_i
-		for end := j + l.Heads; j < end; j++ {
-			dst[j] = mods[j].FloorMod(mix) + offsets[j]
+		end := min(j+l.Heads, w)
+		reduce(dst[j:end], slots[j:end], mix)
+		j = end
+	}
+}
+
+// slot is one head's reduction, packed for Rows: FastMod.FloorMod's
+// constants and the head's offset, read through one pointer so that the
+// hot loop copies nothing.
+type slot struct {
+	d, inv, wrap uint64
+	off          int64
+}
+
+// reduce writes FloorMod(mix, d) + off for each slot, as
+// FastMod.FloorMod computes it.
+func reduce(dst []int64, slots []slot, mix int64) {
+	u, neg := uint64(mix), uint64(mix>>63) // neg: all ones when mix < 0
+	dst = dst[:len(slots)]
+	for j := range slots {
+		s := &slots[j]
+		q, _ := bits.Mul64(u, s.inv)
+		r := u - q*s.d
+		if r >= s.d {
+			r -= s.d
 		}
+		v, borrow := bits.Sub64(r, s.wrap&neg, 0)
+		dst[j] = int64(v+s.d&-borrow) + s.off
 	}
 }
 

@@ -71,6 +71,9 @@ Usage:
   engrambench list
   engrambench datasets list | pull NAME [--dir DIR] [--base-url URL] | verify NAME [--dir DIR]
   engrambench runners detect [--host HOST]
+  engrambench probe [--quick] [--json] [--calibrate] [--threads 1,2,4] [--memory SIZE]
+  engrambench engram info|bench|serve CONFIG [flags]
+  engrambench size [CONFIG...] [--machine this|PRESET|FILE]... [--claim offload]
   engrambench tasks check [SET] [--limit N]
   engrambench tasks show SET/TASK [--index N] [key=value]...
   engrambench version
@@ -97,6 +100,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdList(e, args[1:])
 	case "datasets":
 		err = cmdDatasets(ctx, e, args[1:])
+	case "probe":
+		err = cmdProbe(ctx, e, args[1:])
+	case "engram":
+		err = cmdEngram(ctx, e, args[1:])
+	case "size":
+		err = cmdSize(ctx, e, args[1:])
 	case "store":
 		err = cmdStore(ctx, e, args[1:])
 	case "compare":
