@@ -6,6 +6,7 @@ import (
 
 	"github.com/engrambench/engrambench/catalog"
 	"github.com/engrambench/engrambench/params"
+	"github.com/engrambench/engrambench/runners"
 	"github.com/engrambench/engrambench/suites"
 	"github.com/engrambench/engrambench/tasks"
 )
@@ -40,13 +41,17 @@ func cmdList(e env, args []string) error {
 	fmt.Fprintln(w, "\nRunner kinds (--runner NAME=KIND,key=value,...):")
 	for _, k := range cat.Runners {
 		fmt.Fprintf(w, "  %-10s %s\n", k.Name, k.Help)
-		printParams(w, suites.RunnerParams(k))
+		printParams(w, k.Params)
 	}
+	fmt.Fprintln(w, "\n  Every runner kind also takes:")
+	printParams(w, runners.Common)
 	fmt.Fprintln(w, "\nTask sets:")
 	for _, s := range cat.Sets {
 		fmt.Fprintf(w, "  %-10s %s\n", s.Name(), s.Help())
-		printParams(w, tasks.AllParams(s))
+		printParams(w, s.Params())
 	}
+	fmt.Fprintln(w, "\n  Every task set also takes:")
+	printParams(w, tasks.Common)
 	return nil
 }
 
