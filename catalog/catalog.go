@@ -15,6 +15,7 @@ import (
 	"github.com/engrambench/engrambench/suites"
 	"github.com/engrambench/engrambench/tasks"
 	"github.com/engrambench/engrambench/tasks/bbh"
+	"github.com/engrambench/engrambench/tasks/coding"
 	"github.com/engrambench/engrambench/tasks/longctx"
 )
 
@@ -31,10 +32,18 @@ func Default() suites.Catalog {
 			simulated.Kind, // a server simulated on loopback, for measuring the harness
 		},
 		Sets: []tasks.TaskSet{
-			bbh.NewOfficial(),    // BBH: the 27 official tasks (data: engrambench datasets pull bbh)
-			bbh.NewGenerated(),   // BBH variants generated with exact solvers
-			longctx.NewRuler(),   // RULER's 13 tasks at tokenizer-fitted lengths
-			longctx.NewLongPPL(), // document perplexity from prompt log-probabilities
+			bbh.NewOfficial(),       // BBH: the 27 official tasks (data: engrambench datasets pull bbh)
+			bbh.NewGenerated(),      // BBH variants generated with exact solvers
+			longctx.NewRuler(),      // RULER's 13 tasks at tokenizer-fitted lengths
+			longctx.NewLongPPL(),    // document perplexity from prompt log-probabilities
+			coding.NewHumanEval(),   // HumanEval's 164 problems, run in the sandbox (data: engrambench datasets pull humaneval)
+			coding.NewMBPP(),        // MBPP from a JSONL file (data_dir)
+			coding.NewMultiPLEGo(),  // MultiPL-E's Go problems from a JSONL file (data_dir)
+			coding.NewCodePy(),      // our function-level Python problems, easy to hard
+			coding.NewCodeGo(),      // the same problems in Go
+			coding.NewCodeRepo(),    // multi-file repository tasks
+			coding.NewCodeSession(), // multi-turn sessions on the model's own code
+			coding.NewCodeLong(),    // 300+ line modules, partial credit
 		},
 	}
 }

@@ -12,9 +12,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +25,7 @@ import (
 	"github.com/engrambench/engrambench/params"
 	"github.com/engrambench/engrambench/results"
 	"github.com/engrambench/engrambench/runners"
+	"github.com/engrambench/engrambench/shard"
 	"github.com/engrambench/engrambench/suites"
 	"github.com/engrambench/engrambench/tasks"
 )
@@ -43,6 +46,12 @@ type Options struct {
 	// Sink, when set, also gets the run and each sample as it finishes
 	// (the history store's recorder).
 	Sink Sink
+	// Probe measures the machine for run.json; nil runs the quick probe
+	// once per process, NoProbe skips it.
+	Probe ProbeFunc
+	// RunID, when set, names a new run instead of a fresh id: the shards
+	// of one run share it (see StartShard).
+	RunID string
 }
 
 func (o Options) now() time.Time {
@@ -91,8 +100,14 @@ func newRunDir(ctx context.Context, plan *suites.Plan, outDir string, expected i
 		return "", results.Run{}, fmt.Errorf("output directory: %w", err)
 	}
 	start := opts.now().UTC()
-	id := runID(plan.Suite, start)
+	id := opts.RunID
+	if id == "" {
+		id = runID(plan.Suite, start)
+	}
 	dir := filepath.Join(outDir, id)
+	if !plan.Shard.Whole() {
+		dir = filepath.Join(outDir, ShardDir(id, plan))
+	}
 	host := hardware.ReadHost
 	if opts.Host != nil {
 		host = opts.Host
@@ -110,7 +125,8 @@ func newRunDir(ctx context.Context, plan *suites.Plan, outDir string, expected i
 		Start:     start,
 		Status:    results.StatusRunning,
 	}
-	tmp, err := os.MkdirTemp(outDir, ".new-"+id+"-")
+	run.Probe = opts.probe(ctx, &run.Host)
+	tmp, err := os.MkdirTemp(outDir, ".new-"+filepath.Base(dir)+"-")
 	if err != nil {
 		return "", run, fmt.Errorf("output directory: %w", err)
 	}
@@ -132,8 +148,24 @@ type ResumeOptions struct {
 	Budget *results.Budget
 }
 
-// Resume continues the run in dir from its run.json and samples.jsonl.
+// Resume continues the run in dir from its run.json and samples.jsonl. A
+// shard's run directory is locked as StartShard locks it.
 func Resume(ctx context.Context, dir string, cat suites.Catalog, ro ResumeOptions, opts Options) (Outcome, error) {
+	run, err := results.ReadRun(dir)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if !run.Plan.Shard.Whole() {
+		unlock, err := lockRunDir(filepath.Clean(dir))
+		if err != nil {
+			return Outcome{}, err
+		}
+		defer unlock()
+	}
+	return resume(ctx, dir, cat, ro, opts)
+}
+
+func resume(ctx context.Context, dir string, cat suites.Catalog, ro ResumeOptions, opts Options) (Outcome, error) {
 	run, samples, err := results.ReadRunDir(dir)
 	if err != nil {
 		return Outcome{}, err
@@ -185,28 +217,48 @@ func effectiveParams(t suites.PlannedTask, limit int) params.Values {
 	return p
 }
 
-// Expected counts the samples a plan will produce.
+// Expected counts the samples a plan will produce: those of its shard
+// (all of them for the whole plan), from the task sets' sizes, without
+// generating an instance.
 func Expected(ctx context.Context, plan *suites.Plan) (int, error) {
-	total := 0
+	units, err := Units(ctx, plan)
+	if err != nil {
+		return 0, err
+	}
+	return shard.Count(units, plan.Shard), nil
+}
+
+// Units lists the whole plan's samples in blocks, one per runner and cell
+// (instances 0 to n-1, each repeated as the set's "samples" parameter
+// says), the limit applied: what package shard splits. Task sets with a
+// Sizer are not asked for an instance; others are counted by generating
+// theirs once.
+func Units(ctx context.Context, plan *suites.Plan) ([]shard.Unit, error) {
+	var units []shard.Unit
 	for _, t := range plan.Tasks {
 		p := effectiveParams(t, plan.Limit)
 		if rs, ok := t.Set.(tasks.RunnerSpecific); ok && rs.RunnerSpecific(p) {
 			if _, ok := t.Set.(tasks.Sizer); !ok {
-				return 0, fmt.Errorf("task set %s makes instances per runner but cannot say how many (no Sizes method)", t.Set.Name())
+				return nil, fmt.Errorf("task set %s makes instances per runner but cannot say how many (no Sizes method)", t.Set.Name())
 			}
 		}
 		sizes, err := tasks.Sizes(ctx, t.Set, p)
 		if err != nil {
-			return 0, fmt.Errorf("task set %s: %w", t.Set.Name(), err)
+			return nil, fmt.Errorf("task set %s: %w", t.Set.Name(), err)
 		}
-		for _, n := range sizes {
-			if plan.Limit > 0 {
-				n = min(n, plan.Limit)
+		cells := slices.Sorted(maps.Keys(sizes))
+		repeats := max(p.Int("samples"), 1)
+		for _, r := range plan.Runners {
+			for _, c := range cells {
+				n := sizes[c]
+				if plan.Limit > 0 {
+					n = min(n, plan.Limit)
+				}
+				units = append(units, shard.Unit{Runner: r.Name, Cell: c, Instances: n, Repeats: repeats})
 			}
-			total += n * max(p.Int("samples"), 1)
 		}
 	}
-	return total * len(plan.Runners), nil
+	return units, nil
 }
 
 type job struct {
@@ -280,6 +332,16 @@ func execute(ctx context.Context, plan *suites.Plan, dir string, run results.Run
 		}
 	}
 
+	sampler := startSamplers(ctx, workers, time.Second)
+	stopSamplers := func() {
+		if sampler != nil {
+			s := sampler.Stop()
+			run.Samplers = &s
+			sampler = nil
+		}
+	}
+	defer stopSamplers()
+
 	var progress Progress = noProgress{}
 	if opts.NewProgress != nil {
 		progress = opts.NewProgress(run.Expected, len(done))
@@ -342,6 +404,7 @@ func execute(ctx context.Context, plan *suites.Plan, dir string, run results.Run
 	wg.Wait()
 	closeErr := w.Close()
 	progress.Done()
+	stopSamplers()
 	closeRunners()
 
 	run.Finished = finished
@@ -381,21 +444,23 @@ func produce(ctx context.Context, plan *suites.Plan, workers []*worker, done map
 		p := effectiveParams(t, plan.Limit)
 		if rs, ok := t.Set.(tasks.RunnerSpecific); ok && rs.RunnerSpecific(p) {
 			for _, wk := range workers {
-				if err := feed(tasks.WithRunner(ctx, wk.runner), t.Set, p, plan.Limit, []*worker{wk}, done); err != nil {
+				if err := feed(tasks.WithRunner(ctx, wk.runner), t.Set, p, plan.Limit, plan.Shard, []*worker{wk}, done); err != nil {
 					return err
 				}
 			}
 			continue
 		}
-		if err := feed(ctx, t.Set, p, plan.Limit, workers, done); err != nil {
+		if err := feed(ctx, t.Set, p, plan.Limit, plan.Shard, workers, done); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// feed sends one walk over a set's instances to the given workers.
-func feed(ctx context.Context, set tasks.TaskSet, p params.Values, limit int, workers []*worker, done map[string]results.Sample) error {
+// feed sends one walk over a set's instances to the given workers: the
+// samples of the shard sh that are not done yet. Every instance is still
+// generated, since a set cannot be asked for one instance alone.
+func feed(ctx context.Context, set tasks.TaskSet, p params.Values, limit int, sh shard.Shard, workers []*worker, done map[string]results.Sample) error {
 	scorer := set.Scorer()
 	repeats := max(p.Int("samples"), 1)
 	perCell := map[string]int{}
@@ -413,6 +478,9 @@ func feed(ctx context.Context, set tasks.TaskSet, p params.Values, limit int, wo
 		perCell[cell]++
 		for _, wk := range workers {
 			for rep := range repeats {
+				if !sh.Owns(wk.name, cell, inst.Index, rep) {
+					continue
+				}
 				if _, ok := done[results.SampleKey(wk.name, inst.ID, rep)]; ok {
 					continue
 				}
@@ -451,7 +519,29 @@ func runOne(ctx context.Context, runID string, wk *worker, j job) (results.Sampl
 	if ctx.Err() != nil {
 		return s, false
 	}
-	resp, err := generate(ctx, wk, req)
+	// A conversation (multi-turn session) runs all its turns through the
+	// runner, each on the model's own earlier answers, and scores itself.
+	var (
+		resp   runners.Response
+		err    error
+		sc     tasks.Score
+		scErr  error
+		scored bool
+	)
+	if cv, ok := j.scorer.(tasks.Conversational); ok {
+		gen := func(ctx context.Context, r runners.Request) (runners.Response, error) {
+			r.Seed = req.Seed // the repeat's seed on every turn
+			return generate(ctx, wk, r)
+		}
+		resp, sc, err = cv.Converse(ctx, in, gen)
+		var sf interface{ ScorerFault() bool }
+		if err != nil && errors.As(err, &sf) && sf.ScorerFault() {
+			scErr, err = err, nil
+		}
+		scored = err == nil
+	} else {
+		resp, err = generate(ctx, wk, req)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return s, false
@@ -478,12 +568,14 @@ func runOne(ctx context.Context, runID string, wk *worker, j job) (results.Sampl
 	s.FinishReason = resp.FinishReason
 	s.Usage = resp.Usage
 	s.Timing = results.TimingFrom(resp.Timing, resp.Usage.CompletionTokens)
-	sc, err := j.scorer.Score(ctx, in, resp)
-	if err != nil {
+	if !scored {
+		sc, scErr = j.scorer.Score(ctx, in, resp)
+	}
+	if scErr != nil {
 		if ctx.Err() != nil {
 			return s, false
 		}
-		s.Error = err.Error()
+		s.Error = scErr.Error()
 		s.ErrorKind = results.ErrScorer
 		return s, true
 	}

@@ -95,7 +95,7 @@ func testPlan(t *testing.T, r *parrot, limit int) (*suites.Plan, suites.Catalog)
 	return p, cat
 }
 
-var opts = Options{Version: "test", Host: func(context.Context) hardware.Host { return hardware.Host{OS: "test"} }}
+var opts = Options{Version: "test", Host: func(context.Context) hardware.Host { return hardware.Host{OS: "test"} }, Probe: NoProbe}
 
 func keys(t *testing.T, dir string) []string {
 	t.Helper()

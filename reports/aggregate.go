@@ -44,7 +44,16 @@ type Cell struct {
 	MeanPromptTokens     float64 // per responded sample
 	MeanCompletionTokens float64
 	UsageEstimated       bool // some counted usage came from a client tokenizer
+
+	// Cost, over every sample of the cell, errors included (a failed
+	// request may still be billed). Cached samples were served from the
+	// response cache and cost nothing.
+	CostUSD float64
+	Cached  int
 }
+
+// Samples is the number of samples of the cell, scored or not.
+func (c Cell) Samples() int { return c.N + c.Errors() }
 
 // Errors is the number of samples that ended in an error of either kind.
 func (c Cell) Errors() int { return c.RequestErrors + c.ScorerErrors }
@@ -69,8 +78,20 @@ type cellKey struct{ runner, cell string }
 // be trusted); as a scorer error when its ErrorKind is "scorer", or when it
 // has no error but no score either. Errors are never counted as wrong
 // answers.
-func Aggregate(samples []results.Sample) []Cell {
-	groups := map[cellKey][]results.Sample{}
+func Aggregate(samples []results.Sample) []Cell { return aggregate(pointers(samples)) }
+
+// pointers points into samples, so grouping copies 8 bytes a sample, not
+// the whole record.
+func pointers(samples []results.Sample) []*results.Sample {
+	out := make([]*results.Sample, len(samples))
+	for i := range samples {
+		out[i] = &samples[i]
+	}
+	return out
+}
+
+func aggregate(samples []*results.Sample) []Cell {
+	groups := map[cellKey][]*results.Sample{}
 	for _, s := range samples {
 		k := cellKey{s.Runner, s.Cell}
 		groups[k] = append(groups[k], s)
@@ -89,16 +110,18 @@ func Aggregate(samples []results.Sample) []Cell {
 	return cells
 }
 
-func aggregateCell(k cellKey, ss []results.Sample) Cell {
+// aggregateCell computes one group's statistics; it sorts ss.
+func aggregateCell(k cellKey, ss []*results.Sample) Cell {
 	// Sum in key order: float addition is not associative, and samples
 	// arrive in the order a concurrent run finished them.
-	ss = slices.Clone(ss)
-	slices.SortStableFunc(ss, func(a, b results.Sample) int {
-		return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Repeat, b.Repeat))
-	})
+	sortByKey(ss)
 	c := Cell{Runner: k.runner, Cell: k.cell, Set: ss[0].Set, Task: ss[0].Task}
 	var lat, ttft, tpot, tokIn, tokOut []float64
 	for _, s := range ss {
+		c.CostUSD += s.CostUSD
+		if s.Cached {
+			c.Cached++
+		}
 		switch {
 		case s.ErrorKind == results.ErrRequest:
 			c.RequestErrors++

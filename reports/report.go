@@ -20,56 +20,74 @@ const (
 	right = tw.AlignRight
 )
 
-// WriteReport writes report.md: a title, the run's status and header, the
-// results table (one row per cell, in the order given), a streaming table
-// when any response was streamed, a per-runner summary and the definitions
-// of every column. The output depends only on run and cells, byte for byte.
+// WriteReport writes the per-cell report from cells alone: a title, the
+// run's status and header, the results table (one row per cell, in the
+// order given), a streaming table when any response was streamed, a
+// per-runner summary and the definitions of every column. The output
+// depends only on run and cells, byte for byte. report.md itself is the
+// cost-versus-quality report (Build, then Report.Write), which includes
+// these tables.
 func WriteReport(w io.Writer, run results.Run, cells []Cell) error {
 	var b bytes.Buffer
 	writeRunHeader(&b, run)
-
 	b.WriteString("\n## Results\n\n")
-	if len(cells) == 0 {
-		b.WriteString("No samples were recorded.\n")
-	} else if err := writeResultsTable(&b, cells); err != nil {
+	if err := writeCellSections(&b, cells, "##"); err != nil {
 		return err
 	}
-	var frac, est bool
+	b.WriteString("\n")
+	b.WriteString(definitions)
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// writeCellSections writes the results table (one row per cell), its
+// footnotes, the streaming table and the per-runner summary, with headings
+// at the level given ("##").
+func writeCellSections(b *bytes.Buffer, cells []Cell, level string) error {
+	if len(cells) == 0 {
+		b.WriteString("No samples were recorded.\n")
+	} else if err := writeResultsTable(b, cells); err != nil {
+		return err
+	}
+	var frac, tiny, est bool
 	for _, c := range cells {
-		frac = frac || c.Fractional && c.N > 0
+		frac = frac || c.Fractional && c.N >= MinIntervalN
+		tiny = tiny || c.N > 0 && c.N < MinIntervalN
 		est = est || c.UsageEstimated && c.Responded > 0
 	}
-	if frac || est {
-		b.WriteString("\n")
-		if frac {
-			b.WriteString("† The cell has fractional scores: its interval is an approximation.\n")
-		}
-		if frac && est {
-			b.WriteString("\n")
-		}
-		if est {
-			b.WriteString("(est.) Some token counts were estimated with a client tokenizer.\n")
-		}
-	}
+	writeFootnotes(b, frac, tiny, est)
 
 	if streamed := streamedCells(cells); len(streamed) > 0 {
-		b.WriteString("\n## Streaming\n\n")
-		if err := writeStreamingTable(&b, streamed); err != nil {
+		b.WriteString("\n" + level + " Streaming\n\n")
+		if err := writeStreamingTable(b, streamed); err != nil {
 			return err
 		}
 	}
 
 	if len(cells) > 0 {
-		b.WriteString("\n## By runner\n\n")
-		if err := writeRunnerTable(&b, cells); err != nil {
+		b.WriteString("\n" + level + " By runner\n\n")
+		if err := writeRunnerTable(b, cells); err != nil {
 			return err
 		}
 	}
+	return nil
+}
 
-	b.WriteString("\n")
-	b.WriteString(definitions)
-	_, err := w.Write(b.Bytes())
-	return err
+// writeFootnotes explains the marks a table used, one paragraph each.
+func writeFootnotes(b *bytes.Buffer, frac, tiny, est bool) {
+	var notes []string
+	if frac {
+		notes = append(notes, "† The row has fractional scores: its interval is an approximation.")
+	}
+	if tiny {
+		notes = append(notes, fmt.Sprintf("‡ Fewer than %d scored samples: no interval is shown, since one would mislead.", MinIntervalN))
+	}
+	if est {
+		notes = append(notes, "(est.) Some token counts were estimated with a client tokenizer.")
+	}
+	for _, n := range notes {
+		b.WriteString("\n" + n + "\n")
+	}
 }
 
 func writeRunHeader(b *bytes.Buffer, run results.Run) {
@@ -194,17 +212,8 @@ func writeResultsTable(b *bytes.Buffer, cells []Cell) error {
 }
 
 // scoreCI renders "62.0 [48.2, 74.1]" in percent, with † for an
-// approximate interval.
-func scoreCI(c Cell) string {
-	if c.N == 0 {
-		return "n/a"
-	}
-	s := percent(c.Score) + " [" + percent(c.Lo) + ", " + percent(c.Hi) + "]"
-	if c.Fractional {
-		s += " †"
-	}
-	return s
-}
+// approximate interval and ‡ instead of an interval when n is too small.
+func scoreCI(c Cell) string { return estimateText(cellEstimate(c)) }
 
 func errorsText(req, scorer int) string {
 	switch {
@@ -335,7 +344,7 @@ Results:
 
 - **Runner**: the runner's name in the plan.
 - **Task**: the cell, written ` + "`set/task=name/key=value`" + `: task set, task and parameters.
-- **Score (95% CI)**: mean score over the n scored samples, in percent. A sample scores 1 (correct) or 0 (wrong), or a fraction for partially credited tasks (e.g. RULER's string_match_all). The bracket is the 95% Wilson score interval. For † cells the interval treats the sum of fractional scores as a count of successes, so it is an approximation.
+- **Score (95% CI)**: mean score over the n scored samples, in percent. A sample scores 1 (correct) or 0 (wrong), or a fraction for partially credited tasks (e.g. RULER's string_match_all). The bracket is the 95% Wilson score interval. For † cells the interval treats the sum of fractional scores as a count of successes, so it is an approximation. With fewer than 10 scored samples (‡) no interval is shown: at such n the Wilson interval's coverage can fall well below 95% for rates near 0 or 1.
 - **n**: scored samples: samples that got a response and a score. Errors are not in n.
 - **Errors**: samples with no score, left out of n and the score, never counted as wrong answers. *req*: request errors, where the model gave no usable response (transport failure, timeout, server error). *scorer*: our scoring failed on a response.
 - **Nulls**: scored samples whose response was empty after trimming white space. They are in n and scored like any other answer.

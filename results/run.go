@@ -6,6 +6,7 @@ import (
 	"github.com/engrambench/engrambench/hardware"
 	"github.com/engrambench/engrambench/runners"
 	"github.com/engrambench/engrambench/serving"
+	"github.com/engrambench/engrambench/shard"
 )
 
 // Run statuses in run.json.
@@ -34,16 +35,40 @@ type Run struct {
 	Commit    string        `json:"commit,omitempty"`
 	GoVersion string        `json:"go_version"`
 	Host      hardware.Host `json:"host"`
-	Start     time.Time     `json:"start"`
-	Resumed   []time.Time   `json:"resumed,omitempty"` // when --resume continued it
-	End       time.Time     `json:"end,omitzero"`
-	Status    string        `json:"status"`
+	// Probe is the quick hardware probe run before the first request.
+	Probe *hardware.Probe `json:"probe,omitempty"`
+	// Samplers are GPU memory, power and utilisation and local engines'
+	// RSS over the run.
+	Samplers *hardware.Samples `json:"samplers,omitempty"`
+	Start    time.Time         `json:"start"`
+	Resumed  []time.Time       `json:"resumed,omitempty"` // when --resume continued it
+	End      time.Time         `json:"end,omitzero"`
+	Status   string            `json:"status"`
 	// Engines holds, per runner, what a local engine cost while it ran.
 	Engines map[string]runners.EngineStats `json:"engines,omitempty"`
 	// Serving holds a load test's results, one per step of its sweep.
 	Serving []serving.Result `json:"serving,omitempty"`
 	Message string           `json:"message,omitempty"`     // why a run stopped early, for people
 	Stopped string           `json:"stop_reason,omitempty"` // StopInterrupted or StopBudget, for programs
+	// Shards is, for a run joined from shards (engrambench merge, or
+	// shards writing into one run of a shared store), the number of
+	// shards its plan was split into; ShardRuns are the shard runs merge
+	// read, in shard order.
+	Shards    int        `json:"shards,omitempty"`
+	ShardRuns []ShardRun `json:"shard_runs,omitempty"`
+}
+
+// ShardRun is one shard run that went into a merged run: where it ran,
+// when, how it ended and how many samples it gave.
+type ShardRun struct {
+	Shard    shard.Shard `json:"shard"`
+	RunID    string      `json:"run_id"`
+	Dir      string      `json:"dir,omitempty"`
+	Hostname string      `json:"hostname,omitempty"`
+	Status   string      `json:"status"`
+	Start    time.Time   `json:"start"`
+	End      time.Time   `json:"end,omitzero"`
+	Samples  int         `json:"samples"` // distinct samples it contributed
 }
 
 // Plan is the resolved suite: every runner and task set with every
@@ -56,6 +81,12 @@ type Plan struct {
 	Budget  Budget       `json:"budget,omitzero"`
 	// Serving holds a load test's settings, every default filled in.
 	Serving map[string]any `json:"serving,omitempty"`
+	// Treatment and Baseline name the runners the claims ledger compares.
+	Treatment string `json:"treatment,omitempty"`
+	Baseline  string `json:"baseline,omitempty"`
+	// Shard is the part of the plan the run covers (run --shard I/N);
+	// absent for the whole plan. Shards of one plan differ only here.
+	Shard shard.Shard `json:"shard,omitzero"`
 }
 
 // Budget caps what a run may spend; reaching it stops new requests and the

@@ -92,8 +92,12 @@ func (l *loader) load(data []byte) *Suite {
 			s.Store = l.str(val, "store")
 		case "nightly":
 			s.Nightly = l.nightly(val)
+		case "treatment":
+			s.Treatment = l.str(val, "treatment")
+		case "baseline":
+			s.Baseline = l.str(val, "baseline")
 		default:
-			l.addf(key, "unknown key %q (known: name, description, runners, tasks, budget, serving, store, nightly)", key.Value)
+			l.addf(key, "unknown key %q (known: name, description, runners, tasks, budget, serving, store, nightly, treatment, baseline)", key.Value)
 		}
 	}
 	required := []string{"name", "runners"}
@@ -108,6 +112,7 @@ func (l *loader) load(data []byte) *Suite {
 	if s.Serving != nil {
 		l.checkServingRunner(root, s)
 	}
+	l.checkLedger(root, s)
 	return s
 }
 
@@ -268,6 +273,30 @@ func (l *loader) serving(n *yaml.Node) params.Values {
 		l.param(serving.Params, p[0], p[1], "serving", v)
 	}
 	return v
+}
+
+// checkLedger makes sure treatment and baseline come together, name two
+// different runners of the suite.
+func (l *loader) checkLedger(root *yaml.Node, s *Suite) {
+	if s.Treatment == "" && s.Baseline == "" {
+		return
+	}
+	if s.Treatment == "" || s.Baseline == "" {
+		l.addf(root, "treatment and baseline go together: name both runners or neither")
+		return
+	}
+	if s.Treatment == s.Baseline {
+		l.addf(root, "treatment and baseline are the same runner %q", s.Treatment)
+	}
+	for _, name := range []string{s.Treatment, s.Baseline} {
+		found := false
+		for _, r := range s.Runners {
+			found = found || r.Name == name
+		}
+		if !found {
+			l.addf(root, "%q (treatment or baseline) is not one of the suite's runners", name)
+		}
+	}
 }
 
 // checkServingRunner makes sure a load test names one runner of the suite.

@@ -9,6 +9,7 @@ import (
 	"github.com/engrambench/engrambench/results"
 	"github.com/engrambench/engrambench/runners"
 	"github.com/engrambench/engrambench/serving"
+	"github.com/engrambench/engrambench/shard"
 	"github.com/engrambench/engrambench/tasks"
 )
 
@@ -21,6 +22,11 @@ type Plan struct {
 	Limit   int // instances per cell; 0 for all
 	Budget  results.Budget
 	Serving params.Values // nil unless the suite is a load test
+	// Treatment and Baseline name the runners the claims ledger compares.
+	Treatment, Baseline string
+	// Shard is the part of the plan a run covers; the zero value is all
+	// of it. See package shard for which samples a shard holds.
+	Shard shard.Shard
 }
 
 // PlannedRunner is a runner ready to be built.
@@ -39,7 +45,7 @@ type PlannedTask struct {
 
 // Resolve fills in defaults and produces the plan.
 func (s *Suite) Resolve(cat Catalog, limit int) (*Plan, error) {
-	p := &Plan{Suite: s.Name, Source: s.Source, Limit: limit, Budget: s.Budget}
+	p := &Plan{Suite: s.Name, Source: s.Source, Limit: limit, Budget: s.Budget, Treatment: s.Treatment, Baseline: s.Baseline}
 	if s.Serving != nil {
 		p.Serving = params.Defaults(serving.Params)
 		for k, x := range s.Serving {
@@ -85,7 +91,10 @@ func planRunner(name string, kind runners.Kind, given params.Values) PlannedRunn
 
 // Record is the plan as run.json stores it; secret parameters are left out.
 func (p *Plan) Record() results.Plan {
-	rec := results.Plan{Limit: p.Limit, Budget: p.Budget}
+	rec := results.Plan{Limit: p.Limit, Budget: p.Budget, Treatment: p.Treatment, Baseline: p.Baseline}
+	if !p.Shard.Whole() {
+		rec.Shard = p.Shard
+	}
 	if p.Serving != nil {
 		rec.Serving = p.Serving.Clone()
 	}
@@ -100,7 +109,10 @@ func (p *Plan) Record() results.Plan {
 
 // FromRecord rebuilds a plan from run.json, for --resume and report.
 func FromRecord(run results.Run, cat Catalog) (*Plan, error) {
-	p := &Plan{Suite: run.Suite, Source: run.SuiteFrom, Limit: run.Plan.Limit, Budget: run.Plan.Budget}
+	p := &Plan{Suite: run.Suite, Source: run.SuiteFrom, Limit: run.Plan.Limit, Budget: run.Plan.Budget, Shard: run.Plan.Shard, Treatment: run.Plan.Treatment, Baseline: run.Plan.Baseline}
+	if err := p.Shard.Validate(); err != nil {
+		return nil, fmt.Errorf("run.json: %w", err)
+	}
 	if run.Plan.Serving != nil {
 		v, err := params.CoerceAll(serving.Params, run.Plan.Serving)
 		if err != nil {

@@ -31,6 +31,9 @@ type Suite struct {
 	Store string
 	// Nightly holds the nightly gate's settings.
 	Nightly Nightly
+	// Treatment and Baseline name two of the suite's runners whose paired
+	// differences the report's claims ledger judges against the paper.
+	Treatment, Baseline string
 }
 
 // Nightly is a suite's settings for `engrambench nightly`.

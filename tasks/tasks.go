@@ -134,6 +134,17 @@ func AllParams(s TaskSet) []params.Spec {
 	return append(append([]params.Spec(nil), s.Params()...), Common...)
 }
 
+// Conversational is implemented by a Scorer whose instances are
+// conversations (code-session): the executor calls Converse instead of one
+// Generate and Score. Converse sends every turn through generate with the
+// model's own earlier answers, and returns one Response (Text: a transcript
+// Score reads back; Usage summed; Timing from first send to last end) and
+// its Score. A generate error comes back wrapped (a request error); a
+// scorer failure satisfies interface{ ScorerFault() bool } with true.
+type Conversational interface {
+	Converse(ctx context.Context, in Instance, generate func(context.Context, runners.Request) (runners.Response, error)) (runners.Response, Score, error)
+}
+
 // Sizer is implemented by sets that can say how many instances each cell
 // holds without generating them, so a run knows its total up front. Sets
 // without it are counted by generating their instances once.

@@ -3,12 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/engrambench/engrambench/reports"
+	"github.com/engrambench/engrambench/reports/claims"
 	"github.com/engrambench/engrambench/results"
 )
 
@@ -18,8 +22,17 @@ const (
 	summaryFile = "summary.txt"
 )
 
-func cmdReport(_ context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "report", "report RUN_DIR")
+// chartFiles are the charts renderRun may write beside report.md; one a
+// re-render no longer draws is removed, so none is left unlinked.
+var chartFiles = []string{reports.ChartQualityCost, reports.ChartRuler, reports.ChartBBH}
+
+func cmdReport(ctx context.Context, e env, args []string) error {
+	if isStoreReport(args) {
+		return cmdReportStore(ctx, e, args) // report --run ID: a run in the history store (cmd_merge.go)
+	}
+	fs := newFlagSet(e, "report", "report [--treatment RUNNER --baseline RUNNER] RUN_DIR")
+	treatment := fs.String("treatment", "", "runner whose gains the claims ledger tests (default: the suite's treatment)")
+	baseline := fs.String("baseline", "", "runner the treatment is compared with (default: the suite's baseline)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -27,12 +40,23 @@ func cmdReport(_ context.Context, e env, args []string) error {
 	if len(pos) != 1 {
 		return usagef("report takes one run directory")
 	}
-	return renderRun(pos[0], e.stdout)
+	if (*treatment == "") != (*baseline == "") {
+		return usagef("--treatment and --baseline go together")
+	}
+	return renderRunWith(pos[0], e.stdout, ledgerNames{*treatment, *baseline})
 }
 
-// renderRun writes report.md and summary.txt from run.json and
-// samples.jsonl alone, and prints the report.
+// ledgerNames are the runners the claims ledger compares.
+type ledgerNames struct{ treatment, baseline string }
+
+// renderRun writes report.md, its charts and summary.txt from run.json and
+// samples.jsonl alone, and prints the report. The ledger compares the
+// runners the suite declares, if any.
 func renderRun(dir string, stdout io.Writer) error {
+	return renderRunWith(dir, stdout, ledgerNames{})
+}
+
+func renderRunWith(dir string, stdout io.Writer, names ledgerNames) error {
 	run, samples, err := results.ReadRunDir(dir)
 	if err != nil {
 		return err
@@ -44,22 +68,71 @@ func renderRun(dir string, stdout io.Writer) error {
 	if len(dups) > 0 {
 		return fmt.Errorf("%s holds %d duplicate samples (first: %s); the run directory is damaged", filepath.Join(dir, results.SamplesFile), len(dups), dups[0])
 	}
-	cells := reports.Aggregate(samples)
-	var rep, sum bytes.Buffer
-	if err := reports.WriteReport(&rep, run, cells); err != nil {
+	if names.treatment == "" {
+		names = planLedgerNames(run.Plan)
+	} else if err := checkLedgerNames(run, names); err != nil {
+		return err
+	}
+	rep := reports.Build(run, samples)
+	charts, err := rep.Charts()
+	if err != nil {
+		return fmt.Errorf("render charts: %w", err)
+	}
+	var ledger *reports.Ledger
+	if names.treatment != "" && names.baseline != "" {
+		ledger = &reports.Ledger{Treatment: names.treatment, Baseline: names.baseline,
+			Claims: claims.Ledger(run, samples, names.treatment, names.baseline)}
+	}
+	var md, sum bytes.Buffer
+	if err := rep.Write(&md, reports.Options{Charts: charts, Ledger: ledger}); err != nil {
 		return fmt.Errorf("render %s: %w", reportFile, err)
 	}
-	if err := reports.WriteSummary(&sum, run, cells); err != nil {
+	if err := reports.WriteSummary(&sum, run, rep.Cells); err != nil {
 		return fmt.Errorf("render %s: %w", summaryFile, err)
 	}
-	if err := results.WriteFileAtomic(filepath.Join(dir, reportFile), rep.Bytes()); err != nil {
+	drawn := map[string]bool{}
+	for _, c := range charts {
+		drawn[c.File] = true
+		if err := results.WriteFileAtomic(filepath.Join(dir, c.File), c.SVG); err != nil {
+			return err
+		}
+	}
+	for _, f := range chartFiles {
+		if !drawn[f] {
+			if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+		}
+	}
+	if err := results.WriteFileAtomic(filepath.Join(dir, reportFile), md.Bytes()); err != nil {
 		return err
 	}
 	if err := results.WriteFileAtomic(filepath.Join(dir, summaryFile), sum.Bytes()); err != nil {
 		return err
 	}
-	_, err = io.Copy(stdout, strings.NewReader(rep.String()))
+	_, err = io.Copy(stdout, strings.NewReader(md.String()))
 	return err
+}
+
+// planLedgerNames reads the suite's treatment and baseline runners.
+func planLedgerNames(p results.Plan) ledgerNames { return ledgerNames{p.Treatment, p.Baseline} }
+
+// checkLedgerNames rejects a treatment or baseline that is not one of the
+// run's runners.
+func checkLedgerNames(run results.Run, names ledgerNames) error {
+	var known []string
+	for _, r := range run.Plan.Runners {
+		known = append(known, r.Name)
+	}
+	for _, n := range []string{names.treatment, names.baseline} {
+		if !slices.Contains(known, n) {
+			return usagef("%q is not a runner of run %s (runners: %s)", n, run.ID, strings.Join(known, ", "))
+		}
+	}
+	if names.treatment == names.baseline {
+		return usagef("--treatment and --baseline name the same runner %q", names.treatment)
+	}
+	return nil
 }
 
 // renderServing writes the report and summary of a load test.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,10 +11,15 @@ import (
 
 	"github.com/engrambench/engrambench/catalog"
 	"github.com/engrambench/engrambench/execute"
+	"github.com/engrambench/engrambench/merge"
 	"github.com/engrambench/engrambench/results"
+	"github.com/engrambench/engrambench/shard"
 	"github.com/engrambench/engrambench/store"
 	"github.com/engrambench/engrambench/suites"
 )
+
+// runIDEnv names the variable holding the run id of a sharded run.
+const runIDEnv = "ENGRAMBENCH_RUN_ID"
 
 // defaultCacheDir is where responses are cached unless --cache-dir says
 // otherwise: the user cache directory, or none when there is no such thing.
@@ -41,9 +47,12 @@ func runSuite(ctx context.Context, e env, args []string) (string, error) {
 	every := fs.Duration("progress-every", 10*time.Second, "interval of plain progress lines when stderr is not a terminal")
 	budgetTokens := fs.Int("budget-tokens", 0, "stop sending requests once the run has spent this many tokens (overrides the suite's budget)")
 	noCache := fs.Bool("no-cache", false, "neither read nor write the response cache")
+	noProbe := fs.Bool("no-probe", false, "skip the quick hardware probe recorded in run.json")
 	cacheDir := fs.String("cache-dir", defaultCacheDir(), "directory of the response cache (runners that identify their model only)")
 	budgetUSD := fs.Float64("budget-usd", 0, "stop sending requests once the run has spent this many dollars (overrides the suite's budget)")
 	storeDSN := storeFlag(fs)
+	shardFlag := fs.String("shard", "", "run only shard I of N (0 ≤ I < N) of the plan, into OUT/RUNID.shard-I-of-N; the same command resumes it")
+	runIDFlag := fs.String("run-id", os.Getenv(runIDEnv), "with --shard: the run id the shards share (default $"+runIDEnv+"); needed to write shards into one store run")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return "", err
@@ -59,6 +68,26 @@ func runSuite(ctx context.Context, e env, args []string) (string, error) {
 	}
 	if *budgetTokens < 0 || *budgetUSD < 0 {
 		return "", usagef("budgets must be 0 (none) or more")
+	}
+	var sh shard.Shard
+	if *shardFlag != "" {
+		if sh, err = shard.Parse(*shardFlag); err != nil {
+			return "", usageError{fmt.Errorf("--shard: %w", err)}
+		}
+		if *resume != "" {
+			return "", usagef("--resume continues a shard from its %s; it takes no --shard (run the same --shard command again to resume it)", results.RunFile)
+		}
+		if *runIDFlag != "" {
+			if err := execute.CheckRunID(*runIDFlag); err != nil {
+				return "", usageError{fmt.Errorf("--run-id: %w", err)}
+			}
+		}
+	} else {
+		explicit := false
+		fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "run-id" })
+		if explicit {
+			return "", usagef("--run-id names the run that shards share; it goes with --shard")
+		}
 	}
 	var budget *results.Budget
 	if *budgetTokens > 0 || *budgetUSD > 0 {
@@ -80,9 +109,12 @@ func runSuite(ctx context.Context, e env, args []string) (string, error) {
 	if *noCache {
 		opts.CacheDir = ""
 	}
+	if *noProbe {
+		opts.Probe = execute.NoProbe
+	}
 	// Runs go into the history store as they finish when one is named
 	// (--store, $ENGRAMBENCH_STORE, or the suite's store key).
-	var rec *store.Recorder
+	var rec *merge.StoreSink
 	closeStore := func() error { return nil }
 	openStore := func(dsn string) error {
 		if dsn == "" {
@@ -92,7 +124,7 @@ func runSuite(ctx context.Context, e env, args []string) (string, error) {
 		if err != nil {
 			return err
 		}
-		rec = st.NewRecorder(store.RecorderOptions{})
+		rec = merge.NewStoreSink(st, st.NewRecorder(store.RecorderOptions{}), cat)
 		opts.Sink = rec
 		closeStore = st.Close
 		return nil
@@ -137,10 +169,24 @@ func runSuite(ctx context.Context, e env, args []string) (string, error) {
 		if dsn == "" {
 			dsn = suite.Store
 		}
+		if !sh.Whole() {
+			if plan.Serving != nil {
+				return "", usagef("--shard: %s is a load test; load tests run on one machine", suite.Name)
+			}
+			if dsn != "" && *runIDFlag == "" {
+				return "", usagef("--shard with a history store: give the run id the shards share with --run-id (or $%s), so that they write into one run", runIDEnv)
+			}
+			plan.Shard = sh
+			opts.RunID = *runIDFlag
+		}
 		if err := openStore(dsn); err != nil {
 			return "", err
 		}
-		outcome, err = execute.Start(ctx, plan, *out, opts)
+		if sh.Whole() {
+			outcome, err = execute.Start(ctx, plan, *out, opts)
+		} else {
+			outcome, err = execute.StartShard(ctx, plan, *out, cat, opts)
+		}
 	}
 	if outcome.Dir != "" {
 		if rec != nil {

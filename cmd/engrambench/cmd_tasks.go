@@ -26,10 +26,11 @@ func cmdTasks(ctx context.Context, e env, args []string) error {
 }
 
 func cmdTasksCheck(ctx context.Context, e env, args []string) error {
-	args = longctxArgs(args)
-	fs := newFlagSet(e, "tasks check", "tasks check [SET] [--limit N] [--data-dir DIR]")
+	args = codingArgs(longctxArgs(args))
+	fs := newFlagSet(e, "tasks check", "tasks check [SET] [--limit N] [--data-dir DIR] [--unsafe-no-sandbox]")
 	limit := fs.Int("limit", 0, "instances per cell to check (0: all)")
 	dataDir := fs.String("data-dir", "", "official data for the sets that load it (their data_dir parameter)")
+	unsafe := unsafeNoSandboxFlag(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -52,6 +53,10 @@ func cmdTasksCheck(ctx context.Context, e env, args []string) error {
 		p := params.Defaults(specs)
 		if _, ok := params.Find(specs, "data_dir"); ok && *dataDir != "" {
 			p["data_dir"] = *dataDir
+		}
+		applyUnsafeNoSandbox(specs, p, *unsafe)
+		if _, ok := params.Find(specs, "n"); ok && *limit > 0 && p.Int("n") > *limit {
+			p["n"] = *limit
 		}
 		res, err := tasks.Check(ctx, s, p, *limit)
 		if errors.Is(err, datasets.ErrMissing) && len(pos) == 0 {
@@ -82,7 +87,7 @@ func cmdTasksCheck(ctx context.Context, e env, args []string) error {
 }
 
 func cmdTasksShow(ctx context.Context, e env, args []string) error {
-	args = longctxArgs(args)
+	args = codingArgs(longctxArgs(args))
 	fs := newFlagSet(e, "tasks show", "tasks show SET/TASK [--index N] [key=value]...")
 	index := fs.Int("index", 0, "which instance of the task (0-based)")
 	pos, err := parseFlags(fs, args)

@@ -71,7 +71,7 @@ func TestSIGKILLAtRandomMomentsThenResume(t *testing.T) {
 	bin := binary(t)
 	refOut := t.TempDir()
 	start := time.Now()
-	if out, err := exec.Command(bin, "run", "--out", refOut, "--limit", killLimit).CombinedOutput(); err != nil {
+	if out, err := exec.Command(bin, "run", "--no-probe", "--out", refOut, "--limit", killLimit).CombinedOutput(); err != nil {
 		t.Fatalf("reference run: %v\n%s", err, out)
 	}
 	full := time.Since(start)
@@ -81,7 +81,7 @@ func TestSIGKILLAtRandomMomentsThenResume(t *testing.T) {
 	landed := 0
 	for try := range 4 {
 		out := t.TempDir()
-		cmd := exec.Command(bin, "run", "--out", out, "--limit", killLimit)
+		cmd := exec.Command(bin, "run", "--no-probe", "--out", out, "--limit", killLimit)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -145,7 +145,7 @@ func first(s []string) string {
 func TestSIGINTWritesPartialReport(t *testing.T) {
 	bin := binary(t)
 	out := t.TempDir()
-	cmd := exec.Command(bin, "run", "nightly", "--out", out)
+	cmd := exec.Command(bin, "run", "nightly", "--no-probe", "--out", out)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

@@ -63,7 +63,10 @@ const topUsage = `engrambench: compare LLMs on quality and cost
 Usage:
   engrambench run [SUITE] [--out DIR] [--runner NAME=SPEC]... [--resume RUN_DIR] [--limit N]
                   [--budget-tokens N] [--budget-usd X] [--no-cache] [--cache-dir DIR]
-  engrambench report RUN_DIR
+                  [--shard I/N [--run-id ID]]
+  engrambench report RUN_DIR | report --run ID [--store DSN] [--allow-partial] [--wait DURATION] [--out DIR]
+  engrambench plan [SUITE] [--shards N] [--limit N] [--runner NAME=SPEC]...
+  engrambench merge RUN_DIR... --out DIR [--allow-partial] [--no-report]
   engrambench nightly [SUITE] [--store DSN] [--max-regression PP] [--trend N] [run flags]
   engrambench compare A B | compare RUN --runners X,Y   [--store DSN] [--alpha A]
   engrambench store import RUN_DIR... | store runs [--suite S] [--limit N]
@@ -96,6 +99,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdRun(ctx, e, args[1:])
 	case "report":
 		err = cmdReport(ctx, e, args[1:])
+	case "plan":
+		err = cmdPlan(ctx, e, args[1:])
+	case "merge":
+		err = cmdMerge(ctx, e, args[1:])
 	case "list":
 		err = cmdList(e, args[1:])
 	case "datasets":

@@ -185,3 +185,11 @@ func (r *Runner) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// EnginePID is the engine's process id (0 when attached), for samplers.
+func (r *Runner) EnginePID() int {
+	if r.engine == nil {
+		return 0
+	}
+	return r.engine.cmd.Process.Pid
+}

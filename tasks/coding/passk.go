@@ -1,8 +1,9 @@
-// Package coding holds the execution-based coding tasks. It starts with the
-// estimator every coding score is reported in: unbiased pass@k.
 package coding
 
-import "fmt"
+import (
+	"fmt"
+	"sort"
+)
 
 // PassAtK is the unbiased estimator of pass@k for one problem with n
 // samples of which c passed: 1 - C(n-c, k) / C(n, k), computed as
@@ -36,4 +37,99 @@ func MeanPassAtK(problems [][2]int, k int) (float64, error) {
 		sum += v
 	}
 	return sum / float64(len(problems)), nil
+}
+
+// SampleOutcome is one scored sample of a problem: whether it passed
+// (every hidden test; for sessions every turn). A sample passes when its
+// Score.Value is 1 (see SamplePassed).
+type SampleOutcome struct {
+	Problem string // the instance ID
+	Passed  bool
+}
+
+// SamplePassed reads a coding sample's pass from its score: the "pass="
+// field of a Detail this package wrote, else Value == 1.
+func SamplePassed(value float64, detail string) bool {
+	switch detailFields(detail)["pass"] {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	return value == 1
+}
+
+// ProblemPassAtK is pass@k for one problem.
+type ProblemPassAtK struct {
+	Problem string
+	N, C    int             // samples, and samples that passed
+	PassAtK map[int]float64 // by k; a k above N is absent
+}
+
+// PassAtKSummary is pass@k per problem and over problems.
+type PassAtKSummary struct {
+	Problems []ProblemPassAtK // sorted by Problem
+	// Overall is the mean over the problems with at least k samples, by k;
+	// Counted says how many problems entered each mean.
+	Overall  map[int]float64
+	Counted  map[int]int
+	Warnings []string // problems left out of a k for having fewer samples
+}
+
+// PassAtKByProblem groups per-sample outcomes by problem and computes the
+// unbiased pass@k for each k, per problem and averaged over problems
+// (FACTS.md §4). It is pure: reports call it with the samples of a cell.
+func PassAtKByProblem(samples []SampleOutcome, ks []int) (PassAtKSummary, error) {
+	if len(ks) == 0 {
+		return PassAtKSummary{}, fmt.Errorf("pass@k: no k given")
+	}
+	for _, k := range ks {
+		if k < 1 {
+			return PassAtKSummary{}, fmt.Errorf("pass@k: k must be at least 1, got %d", k)
+		}
+	}
+	nc := map[string][2]int{}
+	for _, s := range samples {
+		c := nc[s.Problem]
+		c[0]++
+		if s.Passed {
+			c[1]++
+		}
+		nc[s.Problem] = c
+	}
+	names := make([]string, 0, len(nc))
+	for p := range nc {
+		names = append(names, p)
+	}
+	sort.Strings(names)
+	out := PassAtKSummary{Overall: map[int]float64{}, Counted: map[int]int{}}
+	short := map[int]int{}
+	sums := map[int]float64{}
+	for _, name := range names {
+		c := nc[name]
+		pp := ProblemPassAtK{Problem: name, N: c[0], C: c[1], PassAtK: map[int]float64{}}
+		for _, k := range ks {
+			if k > c[0] {
+				short[k]++
+				continue
+			}
+			v, err := PassAtK(c[0], c[1], k)
+			if err != nil {
+				return PassAtKSummary{}, err
+			}
+			pp.PassAtK[k] = v
+			sums[k] += v
+			out.Counted[k]++
+		}
+		out.Problems = append(out.Problems, pp)
+	}
+	for _, k := range ks {
+		if out.Counted[k] > 0 {
+			out.Overall[k] = sums[k] / float64(out.Counted[k])
+		}
+		if short[k] > 0 {
+			out.Warnings = append(out.Warnings, fmt.Sprintf("pass@%d: %d problem(s) have fewer than %d samples and are left out", k, short[k], k))
+		}
+	}
+	return out, nil
 }

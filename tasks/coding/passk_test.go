@@ -70,3 +70,46 @@ func TestPassAtKRejectsBadInput(t *testing.T) {
 		t.Errorf("MeanPassAtK = %v, %v", m, err)
 	}
 }
+
+func TestPassAtKByProblem(t *testing.T) {
+	var samples []SampleOutcome
+	add := func(p string, passed ...bool) {
+		for _, x := range passed {
+			samples = append(samples, SampleOutcome{Problem: p, Passed: x})
+		}
+	}
+	add("b", true, false, false, false)
+	add("a", true, true)
+	add("c", false)
+	s, err := PassAtKByProblem(samples, []int{1, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Problems) != 3 || s.Problems[0].Problem != "a" || s.Problems[1].N != 4 || s.Problems[1].C != 1 {
+		t.Fatalf("%+v", s.Problems)
+	}
+	if got := s.Problems[1].PassAtK[1]; math.Abs(got-0.25) > 1e-12 {
+		t.Errorf("b pass@1 = %v", got)
+	}
+	if got := s.Problems[1].PassAtK[2]; math.Abs(got-0.5) > 1e-12 { // 1 - C(3,2)/C(4,2)
+		t.Errorf("b pass@2 = %v", got)
+	}
+	if _, ok := s.Problems[2].PassAtK[2]; ok {
+		t.Error("pass@2 of a problem with one sample")
+	}
+	if math.Abs(s.Overall[1]-(1+0.25+0)/3) > 1e-12 || s.Counted[1] != 3 {
+		t.Errorf("overall pass@1 %v over %d", s.Overall[1], s.Counted[1])
+	}
+	if math.Abs(s.Overall[2]-(1+0.5)/2) > 1e-12 || s.Counted[2] != 2 || len(s.Warnings) != 1 {
+		t.Errorf("overall pass@2 %v over %d, warnings %v", s.Overall[2], s.Counted[2], s.Warnings)
+	}
+	if _, err := PassAtKByProblem(samples, nil); err == nil {
+		t.Error("no k: no error")
+	}
+	if _, err := PassAtKByProblem(samples, []int{0}); err == nil {
+		t.Error("k = 0: no error")
+	}
+	if s, err := PassAtKByProblem(nil, []int{1}); err != nil || len(s.Problems) != 0 || len(s.Overall) != 0 {
+		t.Errorf("no samples: %+v %v", s, err)
+	}
+}
