@@ -3,6 +3,7 @@ package compare
 import (
 	"bytes"
 	"fmt"
+	"github.com/engrambench/engrambench/reports"
 	"io"
 	"math"
 	"strconv"
@@ -43,7 +44,7 @@ func WriteMarkdown(w io.Writer, c *Comparison, title string, level int) error {
 		}
 		if hasLatency(c) {
 			fmt.Fprintf(&b, "\n%s# Latency (median)\n\n", h)
-			if err := relativeTable(&b, c, func(r Row) Measure { return r.Latency }, prettySeconds); err != nil {
+			if err := relativeTable(&b, c, func(r Row) Measure { return r.Latency }, reports.PrettySeconds); err != nil {
 				return err
 			}
 		}
@@ -227,48 +228,6 @@ func signedPercent(f float64) string {
 func usdPer1k(v float64) string { return "$" + strconv.FormatFloat(1000*v, 'f', 4, 64) }
 
 func trimFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-
-// prettySeconds renders seconds with three significant digits and a unit
-// from ns to s, as reports does.
-func prettySeconds(s float64) string {
-	if s == 0 || math.IsNaN(s) || math.IsInf(s, 0) {
-		return strconv.FormatFloat(s, 'g', -1, 64) + " s"
-	}
-	units := []struct {
-		name  string
-		scale float64
-	}{{"ns", 1e-9}, {"µs", 1e-6}, {"ms", 1e-3}, {"s", 1}}
-	i := 0
-	for i+1 < len(units) && math.Abs(s) >= units[i+1].scale {
-		i++
-	}
-	for {
-		v := roundSig(s/units[i].scale, 3)
-		if math.Abs(v) >= 1000 {
-			if i+1 < len(units) {
-				i++
-				continue
-			}
-			v = math.Round(s)
-		}
-		dec := 0
-		switch a := math.Abs(v); {
-		case a < 10:
-			dec = 2
-		case a < 100:
-			dec = 1
-		}
-		return strconv.FormatFloat(v, 'f', dec, 64) + " " + units[i].name
-	}
-}
-
-func roundSig(v float64, n int) float64 {
-	if v == 0 {
-		return 0
-	}
-	p := math.Pow(10, float64(n-1)-math.Floor(math.Log10(math.Abs(v))))
-	return math.Round(v*p) / p
-}
 
 // mdText escapes s for inline Markdown, "|" included.
 func mdText(s string) string {

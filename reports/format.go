@@ -7,10 +7,10 @@ import (
 	"strings"
 )
 
-// prettySeconds renders a duration in seconds with three significant digits
+// PrettySeconds renders a duration in seconds with three significant digits
 // and a unit from ns to s: "850 µs", "1.20 ms", "3.40 s", "125 s"; from
 // 1000 s on it shows whole seconds.
-func prettySeconds(s float64) string {
+func PrettySeconds(s float64) string {
 	if s == 0 || math.IsNaN(s) || math.IsInf(s, 0) {
 		return strconv.FormatFloat(s, 'g', -1, 64) + " s"
 	}

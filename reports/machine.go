@@ -149,7 +149,7 @@ func writeProbeMarkdown(b *bytes.Buffer, text string) {
 // writeSamplers writes the peak and mean of each series the samplers
 // recorded, with its count of readings.
 func writeSamplers(b *bytes.Buffer, s *hardware.Samples) error {
-	fmt.Fprintf(b, "Sampled every %s for %s.\n\n", prettySeconds(s.IntervalSeconds), prettySeconds(s.Seconds))
+	fmt.Fprintf(b, "Sampled every %s for %s.\n\n", PrettySeconds(s.IntervalSeconds), PrettySeconds(s.Seconds))
 	t := newTable(b, []string{"Series", "Peak", "Mean", "Readings"}, tw.Alignment{left, right, right, right})
 	for _, se := range s.Series {
 		if err := t.Append([]string{mdCode(se.Name), unitValue(se.Peak, se.Unit), unitValue(se.Mean, se.Unit), strconv.Itoa(se.Samples)}); err != nil {

@@ -194,7 +194,7 @@ func writeResultsTable(b *bytes.Buffer, cells []Cell) error {
 	for _, c := range cells {
 		p50, p95 := "n/a", "n/a"
 		if c.Timed > 0 {
-			p50, p95 = prettySeconds(c.LatencyP50), prettySeconds(c.LatencyP95)
+			p50, p95 = PrettySeconds(c.LatencyP50), PrettySeconds(c.LatencyP95)
 		}
 		in, out := "n/a", "n/a"
 		if c.Responded > 0 {
@@ -252,10 +252,10 @@ func writeStreamingTable(b *bytes.Buffer, cells []Cell) error {
 	for _, c := range cells {
 		ttft, tpot := "n/a", "n/a"
 		if c.TTFTCount > 0 {
-			ttft = prettySeconds(c.TTFTMean)
+			ttft = PrettySeconds(c.TTFTMean)
 		}
 		if c.TPOTCount > 0 {
-			tpot = prettySeconds(c.TPOTMean)
+			tpot = PrettySeconds(c.TPOTMean)
 		}
 		streamed := fmt.Sprintf("%d of %d", c.TTFTCount, c.Responded)
 		if err := t.Append([]string{mdText(c.Runner), mdCode(c.Cell), ttft, tpot, streamed}); err != nil {

@@ -68,7 +68,7 @@ func triple(q serving.Quantiles) string {
 	if q.N == 0 {
 		return "n/a"
 	}
-	return prettySeconds(q.P50) + " / " + prettySeconds(q.P90) + " / " + prettySeconds(q.P99)
+	return PrettySeconds(q.P50) + " / " + PrettySeconds(q.P90) + " / " + PrettySeconds(q.P99)
 }
 
 const servingDefinitions = `## Definitions

@@ -84,8 +84,8 @@ func TestPrettySeconds(t *testing.T) {
 		1234.4:    "1234 s", // seconds stay the largest unit
 		9.996:     "10.0 s",
 	} {
-		if got := prettySeconds(in); got != want {
-			t.Errorf("prettySeconds(%v) = %q, want %q", in, got, want)
+		if got := PrettySeconds(in); got != want {
+			t.Errorf("PrettySeconds(%v) = %q, want %q", in, got, want)
 		}
 	}
 }

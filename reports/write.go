@@ -125,7 +125,7 @@ func (r *Report) writeSets(b *bytes.Buffer) error {
 		}
 		lat := "n/a"
 		if s.Timed > 0 {
-			lat = prettySeconds(s.LatencyP50) + " / " + prettySeconds(s.LatencyP95)
+			lat = PrettySeconds(s.LatencyP50) + " / " + PrettySeconds(s.LatencyP95)
 			if s.Timed != s.Responded {
 				lat += fmt.Sprintf(" (%d timed)", s.Timed)
 			}
@@ -134,10 +134,10 @@ func (r *Report) writeSets(b *bytes.Buffer) error {
 		if s.TTFTCount > 0 || s.TPOTCount > 0 {
 			ttft, tpot := "n/a", "n/a"
 			if s.TTFTCount > 0 {
-				ttft = prettySeconds(s.TTFTMean)
+				ttft = PrettySeconds(s.TTFTMean)
 			}
 			if s.TPOTCount > 0 {
-				tpot = prettySeconds(s.TPOTMean)
+				tpot = PrettySeconds(s.TPOTMean)
 			}
 			stream = fmt.Sprintf("%s / %s (%d streamed)", ttft, tpot, s.TTFTCount)
 		}
