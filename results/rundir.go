@@ -81,14 +81,16 @@ func ReadRunDir(dir string) (Run, []Sample, error) {
 
 // Dedupe keeps the first sample of each key; a key seen twice means a
 // broken resume, so the duplicates are returned for the caller to report.
+// It works in place: kept shares samples' backing array.
 func Dedupe(samples []Sample) (kept []Sample, dups []string) {
-	seen := make(map[string]bool, len(samples))
+	seen := make(map[string]struct{}, len(samples))
+	kept = samples[:0]
 	for _, s := range samples {
-		if seen[s.Key] {
+		if _, ok := seen[s.Key]; ok {
 			dups = append(dups, s.Key)
 			continue
 		}
-		seen[s.Key] = true
+		seen[s.Key] = struct{}{}
 		kept = append(kept, s)
 	}
 	return kept, dups

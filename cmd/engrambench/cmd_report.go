@@ -57,7 +57,7 @@ func renderRun(dir string, stdout io.Writer) error {
 }
 
 func renderRunWith(dir string, stdout io.Writer, names ledgerNames) error {
-	run, samples, err := results.ReadRunDir(dir)
+	run, samples, err := results.ReadRunDirSlim(dir)
 	if err != nil {
 		return err
 	}
