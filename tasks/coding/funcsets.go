@@ -81,6 +81,29 @@ func problemFiles(dir string) ([]string, error) {
 	return out, nil
 }
 
+// parseProblemFiles parses every problem file of an embedded directory in
+// file order, then groups the results by key (the language) stably.
+func parseProblemFiles[T any](dir string, parse func(name, text string) (T, error), key func(T) string) ([]T, error) {
+	names, err := problemFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(names))
+	for _, n := range names {
+		b, err := problemFS.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		t, err := parse(n, string(b))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return key(out[i]) < key(out[j]) })
+	return out, nil
+}
+
 // pyProblem makes the Python problem of a concept.
 func (c *concept) pyProblem(form string, maxTokens int) (*problem, error) {
 	prompt := c.pyPrompt()

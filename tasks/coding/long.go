@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"iter"
 	"path"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -146,36 +145,11 @@ func (t *longTask) problem(maxTokens int) (*problem, error) {
 	}, nil
 }
 
-var (
-	longOnce  sync.Once
-	longTasks []*longTask
-	longErr   error
-)
-
-func loadLongTasks() ([]*longTask, error) {
-	longOnce.Do(func() {
-		names, err := problemFiles("problems/long")
-		if err != nil {
-			longErr = err
-			return
-		}
-		for _, n := range names {
-			b, err := problemFS.ReadFile(n)
-			if err != nil {
-				longErr = err
-				return
-			}
-			t, err := parseLongTask(n, string(b))
-			if err != nil {
-				longErr = err
-				return
-			}
-			longTasks = append(longTasks, t)
-		}
-		sort.SliceStable(longTasks, func(i, j int) bool { return longTasks[i].lang < longTasks[j].lang })
-	})
-	return longTasks, longErr
-}
+// loadLongTasks parses the embedded long-generation tasks once, grouped
+// by language.
+var loadLongTasks = sync.OnceValues(func() ([]*longTask, error) {
+	return parseProblemFiles("problems/long", parseLongTask, func(t *longTask) string { return t.lang })
+})
 
 type longSet struct{}
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"iter"
 	"path"
-	"sort"
 	"strings"
 	"sync"
 
@@ -154,37 +153,11 @@ func (t *repoTask) problem(maxTokens int) (*problem, error) {
 	return p, nil
 }
 
-var (
-	repoOnce  sync.Once
-	repoTasks []*repoTask
-	repoErr   error
-)
-
-func loadRepoTasks() ([]*repoTask, error) {
-	repoOnce.Do(func() {
-		names, err := problemFiles("problems/repo")
-		if err != nil {
-			repoErr = err
-			return
-		}
-		for _, n := range names {
-			b, err := problemFS.ReadFile(n)
-			if err != nil {
-				repoErr = err
-				return
-			}
-			t, err := parseRepoTask(n, string(b))
-			if err != nil {
-				repoErr = err
-				return
-			}
-			repoTasks = append(repoTasks, t)
-		}
-		// Grouped by task (the language), in file order within each.
-		sort.SliceStable(repoTasks, func(i, j int) bool { return repoTasks[i].lang < repoTasks[j].lang })
-	})
-	return repoTasks, repoErr
-}
+// loadRepoTasks parses the embedded repository tasks once, grouped by
+// task (the language), in file order within each.
+var loadRepoTasks = sync.OnceValues(func() ([]*repoTask, error) {
+	return parseProblemFiles("problems/repo", parseRepoTask, func(t *repoTask) string { return t.lang })
+})
 
 type repoSet struct{}
 

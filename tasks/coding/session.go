@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"iter"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -401,36 +400,10 @@ func merge(all *runners.Response, r runners.Response, first bool) {
 	all.FinishReason = r.FinishReason
 }
 
-var (
-	sessionOnce sync.Once
-	sessions    []*session
-	sessionErr  error
-)
-
-func loadSessions() ([]*session, error) {
-	sessionOnce.Do(func() {
-		names, err := problemFiles("problems/session")
-		if err != nil {
-			sessionErr = err
-			return
-		}
-		for _, n := range names {
-			b, err := problemFS.ReadFile(n)
-			if err != nil {
-				sessionErr = err
-				return
-			}
-			s, err := parseSession(n, string(b))
-			if err != nil {
-				sessionErr = err
-				return
-			}
-			sessions = append(sessions, s)
-		}
-		sort.SliceStable(sessions, func(i, j int) bool { return sessions[i].lang < sessions[j].lang })
-	})
-	return sessions, sessionErr
-}
+// loadSessions parses the embedded sessions once, grouped by language.
+var loadSessions = sync.OnceValues(func() ([]*session, error) {
+	return parseProblemFiles("problems/session", parseSession, func(s *session) string { return s.lang })
+})
 
 func (s *session) problem(maxTokens int) (*problem, error) {
 	refs, err := s.referenceAnswers(false)
