@@ -104,6 +104,46 @@ func parseProblemFiles[T any](dir string, parse func(name, text string) (T, erro
 	return out, nil
 }
 
+// ownProblem is one of the project's own multi-file, session or long
+// problems: a language (the set's task) and the problem it asks.
+type ownProblem interface {
+	language() string
+	problem(maxTokens int) (*problem, error)
+}
+
+// ownInstances yields a set's instances from its embedded problems: the
+// first n of each language the "tasks" parameter asks for.
+func ownInstances[T ownProblem](ctx context.Context, set tasks.TaskSet, p params.Values, name string, load func() ([]T, error)) iter.Seq2[tasks.Instance, error] {
+	return func(yield func(tasks.Instance, error) bool) {
+		v := withDefaults(set, p)
+		items, err := load()
+		if err != nil {
+			yield(tasks.Instance{}, err)
+			return
+		}
+		want := map[string]bool{}
+		for _, l := range v.Strings("tasks") {
+			want[l] = true
+		}
+		var ps []*problem
+		count := map[string]int{}
+		for _, t := range items {
+			lang := t.language()
+			if !want[lang] || count[lang] >= v.Int("n") {
+				continue
+			}
+			count[lang]++
+			pr, err := t.problem(v.Int("max_tokens"))
+			if err != nil {
+				yield(tasks.Instance{}, err)
+				return
+			}
+			ps = append(ps, pr)
+		}
+		emitProblems(ctx, name, ps, v, map[string]string{}, yield)
+	}
+}
+
 // pyProblem makes the Python problem of a concept.
 func (c *concept) pyProblem(form string, maxTokens int) (*problem, error) {
 	prompt := c.pyPrompt()

@@ -181,35 +181,12 @@ func (longSet) Params() []params.Spec {
 func (longSet) Scorer() tasks.Scorer { return scorer{} }
 
 func (s longSet) Instances(ctx context.Context, p params.Values) iter.Seq2[tasks.Instance, error] {
-	return func(yield func(tasks.Instance, error) bool) {
-		v := withDefaults(s, p)
-		ts, err := loadLongTasks()
-		if err != nil {
-			yield(tasks.Instance{}, err)
-			return
-		}
-		want := map[string]bool{}
-		for _, l := range v.Strings("tasks") {
-			want[l] = true
-		}
-		var ps []*problem
-		count := map[string]int{}
-		for _, t := range ts {
-			if !want[t.lang] || count[t.lang] >= v.Int("n") {
-				continue
-			}
-			count[t.lang]++
-			pr, err := t.problem(v.Int("max_tokens"))
-			if err != nil {
-				yield(tasks.Instance{}, err)
-				return
-			}
-			ps = append(ps, pr)
-		}
-		emitProblems(ctx, CodeLongName, ps, v, map[string]string{}, yield)
-	}
+	return ownInstances(ctx, s, p, CodeLongName, loadLongTasks)
 }
 
 func (s longSet) SelfCheck(ctx context.Context, p params.Values) []tasks.CheckResult {
 	return sandboxCheck(ctx, s, p)
 }
+
+// language is the task of the problem (go or python), for ownInstances.
+func (t *longTask) language() string { return t.lang }

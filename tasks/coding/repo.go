@@ -189,35 +189,12 @@ func (repoSet) Params() []params.Spec {
 func (repoSet) Scorer() tasks.Scorer { return scorer{} }
 
 func (s repoSet) Instances(ctx context.Context, p params.Values) iter.Seq2[tasks.Instance, error] {
-	return func(yield func(tasks.Instance, error) bool) {
-		v := withDefaults(s, p)
-		ts, err := loadRepoTasks()
-		if err != nil {
-			yield(tasks.Instance{}, err)
-			return
-		}
-		want := map[string]bool{}
-		for _, l := range v.Strings("tasks") {
-			want[l] = true
-		}
-		var ps []*problem
-		count := map[string]int{}
-		for _, t := range ts {
-			if !want[t.lang] || count[t.lang] >= v.Int("n") {
-				continue
-			}
-			count[t.lang]++
-			pr, err := t.problem(v.Int("max_tokens"))
-			if err != nil {
-				yield(tasks.Instance{}, err)
-				return
-			}
-			ps = append(ps, pr)
-		}
-		emitProblems(ctx, CodeRepoName, ps, v, map[string]string{}, yield)
-	}
+	return ownInstances(ctx, s, p, CodeRepoName, loadRepoTasks)
 }
 
 func (s repoSet) SelfCheck(ctx context.Context, p params.Values) []tasks.CheckResult {
 	return sandboxCheck(ctx, s, p)
 }
+
+// language is the task of the problem (go or python), for ownInstances.
+func (t *repoTask) language() string { return t.lang }

@@ -457,35 +457,12 @@ func (sessionSet) Params() []params.Spec {
 func (sessionSet) Scorer() tasks.Scorer { return sessionScorer{} }
 
 func (st sessionSet) Instances(ctx context.Context, p params.Values) iter.Seq2[tasks.Instance, error] {
-	return func(yield func(tasks.Instance, error) bool) {
-		v := withDefaults(st, p)
-		ss, err := loadSessions()
-		if err != nil {
-			yield(tasks.Instance{}, err)
-			return
-		}
-		want := map[string]bool{}
-		for _, l := range v.Strings("tasks") {
-			want[l] = true
-		}
-		var ps []*problem
-		count := map[string]int{}
-		for _, s := range ss {
-			if !want[s.lang] || count[s.lang] >= v.Int("n") {
-				continue
-			}
-			count[s.lang]++
-			pr, err := s.problem(v.Int("max_tokens"))
-			if err != nil {
-				yield(tasks.Instance{}, err)
-				return
-			}
-			ps = append(ps, pr)
-		}
-		emitProblems(ctx, CodeSessionName, ps, v, map[string]string{}, yield)
-	}
+	return ownInstances(ctx, st, p, CodeSessionName, loadSessions)
 }
 
 func (st sessionSet) SelfCheck(ctx context.Context, p params.Values) []tasks.CheckResult {
 	return sandboxCheck(ctx, st, p)
 }
+
+// language is the task of the problem (go or python), for ownInstances.
+func (t *session) language() string { return t.lang }
