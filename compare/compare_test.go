@@ -2,10 +2,9 @@ package compare
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
+	"github.com/engrambench/engrambench/internal/golden"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,34 +14,9 @@ import (
 	"github.com/engrambench/engrambench/store"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
-
-// checkGolden compares got with testdata/<name>.golden; on a mismatch it
-// writes testdata/<name>.got; -update rewrites the golden.
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	golden := filepath.Join("testdata", name+".golden")
-	gotPath := filepath.Join("testdata", name+".got")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		os.Remove(gotPath)
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (create it with: go test ./compare -update)", err)
-	}
-	if bytes.Equal(got, want) {
-		os.Remove(gotPath)
-		return
-	}
-	os.WriteFile(gotPath, got, 0o644)
-	t.Errorf("%s differs from %s; see: diff %s %s; accept with: go test ./compare -update", name, golden, golden, gotPath)
+	golden.Check(t, filepath.Join("testdata", name+".golden"), got)
 }
 
 // smp builds a sample; score < 0 is a request error, NaN a scorer error.

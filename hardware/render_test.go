@@ -2,32 +2,15 @@ package hardware
 
 import (
 	"bytes"
-	"flag"
-	"os"
+	"github.com/engrambench/engrambench/internal/golden"
 	"path/filepath"
 	"testing"
 	"time"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
-
-func golden(t *testing.T, name string, got []byte) {
+func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		os.WriteFile(path+".got", got, 0o644)
-		t.Errorf("%s differs from %s (wrote %s.got; -update rewrites):\n%s", name, path, path, got)
-	}
+	golden.Check(t, filepath.Join("testdata", name+".golden"), got)
 }
 
 func fixedProbe() *Probe {
@@ -62,7 +45,7 @@ func TestWriteProbeGolden(t *testing.T) {
 	if err := WriteProbe(&b, fixedProbe()); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "probe", b.Bytes())
+	checkGolden(t, "probe", b.Bytes())
 }
 
 func TestWriteCalibrationGolden(t *testing.T) {
@@ -76,5 +59,5 @@ func TestWriteCalibrationGolden(t *testing.T) {
 	if err := WriteCalibration(&b, c); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "calibration", b.Bytes())
+	checkGolden(t, "calibration", b.Bytes())
 }

@@ -2,63 +2,17 @@ package reports
 
 import (
 	"bytes"
-	"flag"
-	"fmt"
-	"os"
+	"github.com/engrambench/engrambench/internal/golden"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/engrambench/engrambench/results"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
-
-// checkGolden compares got with testdata/<name>.golden. On a mismatch it
-// writes testdata/<name>.got beside it and fails with the first differing
-// line; -update rewrites the golden instead.
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	golden := filepath.Join("testdata", name+".golden")
-	gotPath := filepath.Join("testdata", name+".got")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		os.Remove(gotPath)
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (create it with: go test ./reports -update)", err)
-	}
-	if bytes.Equal(got, want) {
-		os.Remove(gotPath)
-		return
-	}
-	if err := os.WriteFile(gotPath, got, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Errorf("%s differs from %s: %s\nwrote %s; see: diff %s %s\naccept with: go test ./reports -update",
-		name, golden, firstDiff(got, want), gotPath, golden, gotPath)
-}
-
-func firstDiff(got, want []byte) string {
-	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < len(g) || i < len(w); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl || i >= len(g) || i >= len(w) {
-			return fmt.Sprintf("line %d:\n got: %q\nwant: %q", i+1, gl, wl)
-		}
-	}
-	return "no line differs"
+	golden.Check(t, filepath.Join("testdata", name+".golden"), got)
 }
 
 func render(t *testing.T, run results.Run, samples []results.Sample) (report, summary []byte) {

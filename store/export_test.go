@@ -4,40 +4,16 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"flag"
-	"os"
+	"github.com/engrambench/engrambench/internal/golden"
 	"path/filepath"
 	"testing"
 
 	"github.com/engrambench/engrambench/results"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
-
-// checkGolden compares got with testdata/<name>.golden; on a mismatch it
-// writes testdata/<name>.got; -update rewrites the golden.
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	golden := filepath.Join("testdata", name+".golden")
-	gotPath := filepath.Join("testdata", name+".got")
-	if *update {
-		os.MkdirAll("testdata", 0o755)
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		os.Remove(gotPath)
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (create it with: go test ./store -update)", err)
-	}
-	if bytes.Equal(got, want) {
-		os.Remove(gotPath)
-		return
-	}
-	os.WriteFile(gotPath, got, 0o644)
-	t.Errorf("%s differs from %s; see: diff %s %s; accept with: go test ./store -update", name, golden, golden, gotPath)
+	golden.Check(t, filepath.Join("testdata", name+".golden"), got)
 }
 
 // exportFixture: two runners, two cells, a request error, a scorer error,

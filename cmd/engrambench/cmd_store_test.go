@@ -5,8 +5,8 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"flag"
 	"fmt"
+	"github.com/engrambench/engrambench/internal/golden"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,32 +18,9 @@ import (
 	"github.com/engrambench/engrambench/store"
 )
 
-var updateHistory = flag.Bool("update-history", false, "rewrite cmd/engrambench/testdata/*.golden of store, compare and nightly")
-
-// checkHistoryGolden compares got with testdata/<name>.golden, writing
-// testdata/<name>.got on a mismatch; -update-history rewrites the golden.
 func checkHistoryGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	golden := filepath.Join("testdata", name+".golden")
-	gotPath := filepath.Join("testdata", name+".got")
-	if *updateHistory {
-		os.MkdirAll("testdata", 0o755)
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		os.Remove(gotPath)
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (create it with: go test ./cmd/engrambench -run %s -update-history)", err, t.Name())
-	}
-	if bytes.Equal(got, want) {
-		os.Remove(gotPath)
-		return
-	}
-	os.WriteFile(gotPath, got, 0o644)
-	t.Errorf("%s differs from %s; see: diff %s %s; accept with: go test ./cmd/engrambench -run %s -update-history", name, golden, golden, gotPath, t.Name())
+	golden.Check(t, filepath.Join("testdata", name+".golden"), got)
 }
 
 // callCmd runs one of the history commands in-process.

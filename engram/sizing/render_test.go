@@ -2,38 +2,16 @@ package sizing
 
 import (
 	"bytes"
-	"flag"
-	"os"
+	"github.com/engrambench/engrambench/internal/golden"
 	"path/filepath"
 	"testing"
 
 	"github.com/engrambench/engrambench/engram"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with testdata/name, writing testdata/name.got on a
-// mismatch (and the file itself with -update).
-func golden(t *testing.T, name string, got []byte) {
+func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		os.WriteFile(path+".got", got, 0o644)
-		t.Fatalf("%s differs from the golden file; see %s.got", name, path)
-	}
+	golden.Check(t, filepath.Join("testdata", name), got)
 }
 
 func TestRenderGolden(t *testing.T) {
@@ -71,7 +49,7 @@ func TestRenderGolden(t *testing.T) {
 	}
 	b.WriteString("\n")
 	WriteNotes(&b, Notes(rs))
-	golden(t, "size.md", b.Bytes())
+	checkGolden(t, "size.md", b.Bytes())
 
 	off, _ := engram.BuiltinModel("offload-100b")
 	h800, _ := ParsePreset("ddr5-5600x12,h800", one)
@@ -83,5 +61,5 @@ func TestRenderGolden(t *testing.T) {
 	if err := WriteClaim(&b, rows); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "claim.md", b.Bytes())
+	checkGolden(t, "claim.md", b.Bytes())
 }
