@@ -14,7 +14,9 @@
 // pull a large module graph (cloud SDKs, OpenTelemetry) into a benchmark
 // that otherwise has a handful. The protocol is small: one JSON body, and
 // server-sent events parsed here in about a hundred lines, each event timed
-// the moment its closing blank line is read.
+// by the arrival of the read that brought its closing blank line: on Linux
+// the kernel's receive stamp (runners/netstamp), elsewhere when that read
+// returned.
 //
 // # Request
 //
@@ -86,6 +88,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"os"
 	"strconv"
@@ -95,6 +98,7 @@ import (
 
 	"github.com/engrambench/engrambench/params"
 	"github.com/engrambench/engrambench/runners"
+	"github.com/engrambench/engrambench/runners/netstamp"
 	"github.com/engrambench/engrambench/tokenize"
 )
 
@@ -208,6 +212,8 @@ func New(name string, p params.Values) (runners.Runner, error) {
 		name = "anthropic"
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
+	// Arrivals stamped by the kernel, not by this process's scheduler.
+	tr.DialContext = netstamp.DialContext(&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second})
 	// Keep a connection per request in flight, so requests do not pay
 	// for new handshakes that would show up as latency.
 	tr.MaxIdleConnsPerHost = 256
@@ -361,7 +367,9 @@ func (r *Runner) Generate(ctx context.Context, req runners.Request) (runners.Res
 	dog := &watchdog{d: r.idle, fire: func() { cancel(errIdle) }}
 	defer dog.stop()
 
-	hreq, err := http.NewRequestWithContext(rctx, http.MethodPost, r.endpoint, bytes.NewReader(payload))
+	var conn *netstamp.Conn // the connection used, when it stamps arrivals
+	trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) { conn = netstamp.Of(info.Conn) }}
+	hreq, err := http.NewRequestWithContext(httptrace.WithClientTrace(rctx, trace), http.MethodPost, r.endpoint, bytes.NewReader(payload))
 	if err != nil {
 		return runners.Response{}, &runners.RequestError{Class: runners.ClassClient, Err: err}
 	}
@@ -386,7 +394,7 @@ func (r *Runner) Generate(ctx context.Context, req runners.Request) (runners.Res
 	}
 	defer hresp.Body.Close()
 	dog.arm(r.idle)
-	rd := &progress{r: hresp.Body, dog: dog}
+	rd := &progress{r: hresp.Body, dog: dog, conn: conn}
 
 	if hresp.StatusCode < 200 || hresp.StatusCode > 299 {
 		return runners.Response{}, r.statusError(ctx, hresp, rd)
@@ -470,7 +478,7 @@ func (r *Runner) build(req runners.Request) (apiRequest, error) {
 }
 
 // readStream reads server-sent events until message_stop.
-func (r *Runner) readStream(res *result, hresp *http.Response, rd io.Reader, dog *watchdog) error {
+func (r *Runner) readStream(res *result, hresp *http.Response, rd *progress, dog *watchdog) error {
 	if mt, _, _ := mime.ParseMediaType(hresp.Header.Get("Content-Type")); mt != "text/event-stream" {
 		b, _ := io.ReadAll(io.LimitReader(rd, maxErrBody))
 		if err := (&result{}).whole(b); err != nil && !isProtocol(err) {
@@ -487,7 +495,9 @@ func (r *Runner) readStream(res *result, hresp *http.Response, rd io.Reader, dog
 		if err != nil {
 			return err
 		}
-		if err := res.event(ev, time.Now()); err != nil {
+		// The event's bytes came with the latest read or an earlier one:
+		// the latest read's arrival is the closest bound known.
+		if err := res.event(ev, rd.at); err != nil {
 			return err
 		}
 		if res.stopped {
@@ -698,16 +708,22 @@ func (w *watchdog) stop() {
 	}
 }
 
-// progress is a body that restarts the watchdog whenever bytes arrive.
+// progress is a body that restarts the watchdog whenever bytes arrive,
+// and keeps when the latest ones did (see runners/netstamp).
 type progress struct {
-	r   io.Reader
-	dog *watchdog
+	r    io.Reader
+	dog  *watchdog
+	conn *netstamp.Conn
+	at   time.Time
 }
 
 func (p *progress) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
-	if n > 0 && !p.dog.final {
-		p.dog.arm(p.dog.d)
+	if n > 0 {
+		p.at = p.conn.Arrival(time.Now())
+		if !p.dog.final {
+			p.dog.arm(p.dog.d)
+		}
 	}
 	return n, err
 }

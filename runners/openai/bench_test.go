@@ -13,13 +13,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/engrambench/engrambench/internal/fakeopenai"
 	"github.com/engrambench/engrambench/params"
 	"github.com/engrambench/engrambench/runners"
 )
 
 // The load of the benchmarks: 256 streams at once, each answer 16 chunks
-// of one token, client and fake server in one process on the same cores.
+// of one token. The fake server runs in a child process (fakeProcess), as
+// a model server is another process: in this one, its handlers and its
+// garbage would stop the client's goroutines inside the same Go runtime,
+// and its CPU time would count as the client's.
 const (
 	benchConc   = 256
 	benchChunks = 16
@@ -33,15 +35,14 @@ func benchCtx(tb testing.TB) context.Context {
 	return ctx
 }
 
-func benchSetup(tb testing.TB, record bool) (*fakeopenai.Server, *Runner) {
-	srv := fakeopenai.New(fakeopenai.Options{Answer: func(string) string { return benchAnswer }, Record: record})
-	tb.Cleanup(srv.Close)
-	r, err := New("bench", params.Values{"url": srv.URL, "model": "fake-model", "concurrency": benchConc, "api_key_env": ""})
+// benchRunner is a runner for the fake server at url.
+func benchRunner(tb testing.TB, url string) *Runner {
+	r, err := New("bench", params.Values{"url": url, "model": "fake-model", "concurrency": benchConc, "api_key_env": ""})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { r.(*Runner).Close() })
-	return srv, r.(*Runner)
+	return r.(*Runner)
 }
 
 func benchReq(i int) runners.Request {
@@ -84,24 +85,25 @@ func streamOnce(ctx context.Context, r *Runner, i int) (runners.Response, error)
 // BenchmarkStreamed256 is the runner's throughput: streamed requests per
 // second with 256 in flight, every chunk parsed and timed.
 func BenchmarkStreamed256(b *testing.B) {
-	_, r := benchSetup(b, false)
+	r := benchRunner(b, fakeProcess(b, false))
 	ctx := benchCtx(b)
-	if _, err := closedLoop(benchConc, benchConc, func(i int) error { _, err := streamOnce(ctx, r, i); return err }); err != nil {
+	run := func(i int) error { _, err := streamOnce(ctx, r, i); return err }
+	if _, err := closedLoop(benchConc, benchConc, run); err != nil {
 		b.Fatal(err) // warm-up: open the connections
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu := cpuTime()
-	d, err := closedLoop(b.N, benchConc, func(i int) error { _, err := streamOnce(ctx, r, i); return err })
+	d, err := closedLoop(b.N, benchConc, run)
 	if err != nil {
 		b.Fatal(err)
 	}
 	reportRate(b, d, cpuTime()-cpu)
 }
 
-// reportRate reports requests per second, and the process's CPU time per
-// request (client and fake server together), which other load on the
-// machine disturbs far less than the rate.
+// reportRate reports requests per second, and this process's CPU time per
+// request (the client's alone, the server being another process), which
+// other load on the machine disturbs far less than the rate.
 func reportRate(b *testing.B, d, cpu time.Duration) {
 	b.ReportMetric(float64(b.N)/d.Seconds(), "req/s")
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
@@ -109,19 +111,20 @@ func reportRate(b *testing.B, d, cpu time.Duration) {
 
 // BenchmarkRawHTTP256 is the reference: the same requests from a minimal
 // client that reads each body to the end without parsing it. The ratio of
-// the two rates is what the runner's parsing and timing cost.
+// the two rates, and of their CPU per request, is what the runner's
+// parsing and timing cost.
 func BenchmarkRawHTTP256(b *testing.B) {
-	srv, r := benchSetup(b, false)
+	url := fakeProcess(b, false)
+	r := benchRunner(b, url)
 	ctx := benchCtx(b)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: benchConc, DisableCompression: true}}
 	defer client.CloseIdleConnections()
-	url := srv.URL + "/chat/completions"
 	do := func(i int) error {
 		body, err := r.body(benchReq(i))
 		if err != nil {
 			return err
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"/chat/completions", bytes.NewReader(body))
 		if err != nil {
 			return err
 		}
@@ -156,15 +159,14 @@ var (
 )
 
 // sustainedRate measures, once per process, the closed-loop rate at 256
-// in flight for about a second.
+// in flight for about a second, against a server of normal priority.
 func sustainedRate(tb testing.TB) float64 {
 	sustainedOnce.Do(func() {
-		_, r := benchSetup(tb, false)
+		r := benchRunner(tb, fakeProcess(tb, false))
 		ctx := benchCtx(tb)
 		run := func(i int) error { _, err := streamOnce(ctx, r, i); return err }
 		closedLoop(benchConc, benchConc, run)
-		n := 1000
-		for {
+		for n := 1000; ; n *= 2 {
 			d, err := closedLoop(n, benchConc, run)
 			if err != nil {
 				tb.Fatal(err)
@@ -173,7 +175,6 @@ func sustainedRate(tb testing.TB) float64 {
 				sustained = float64(n) / d.Seconds()
 				return
 			}
-			n *= 2
 		}
 	})
 	return sustained
@@ -181,10 +182,12 @@ func sustainedRate(tb testing.TB) float64 {
 
 // ttftOverhead sends n requests open-loop at rate per second, each with a
 // prompt of its own, and returns for each the client's FirstToken minus
-// the moment the server began writing the first chunk (one process, one
-// clock): the delivery overhead a TTFT figure carries.
+// the moment the server began writing the first chunk: the delivery
+// overhead a TTFT figure carries, which includes the fake server's own
+// time from its timestamp to its write.
 func ttftOverhead(tb testing.TB, rate float64, n int) []time.Duration {
-	srv, r := benchSetup(tb, true)
+	url := fakeProcess(tb, true)
+	r := benchRunner(tb, url)
 	ctx := benchCtx(tb)
 	first := make([]time.Time, n)
 	prompts := make([]string, n)
@@ -211,19 +214,14 @@ func ttftOverhead(tb testing.TB, rate float64, n int) []time.Duration {
 	if err := <-errs; err != nil {
 		tb.Fatal(err)
 	}
-	written := map[string]time.Time{}
-	for _, rec := range srv.Records() {
-		if len(rec.Chunks) > 0 {
-			written[rec.Prompt] = rec.Chunks[0]
-		}
-	}
+	written := firstWrites(tb, url)
 	out := make([]time.Duration, n)
 	for i := range n {
 		w, ok := written[prompts[i]]
 		if !ok {
 			tb.Fatalf("no server record for request %d", i)
 		}
-		out[i] = first[i].Sub(w)
+		out[i] = first[i].Sub(w) // wall clocks: two processes, one machine
 	}
 	return out
 }
@@ -236,7 +234,8 @@ func quantile(d []time.Duration, q float64) time.Duration {
 
 // BenchmarkTTFTOverhead runs at half the sustained rate and reports the
 // p50 and p99 of client-measured first-token time minus the server's own
-// first-chunk write time.
+// first-chunk write time. Use a few thousand requests (-benchtime 8000x)
+// for a p99 worth reading.
 func BenchmarkTTFTOverhead(b *testing.B) {
 	rate := sustainedRate(b) / 2
 	d := ttftOverhead(b, rate, max(b.N, 200))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/engrambench/engrambench/runners"
+	"github.com/engrambench/engrambench/runners/netstamp"
 )
 
 // epoch anchors mono, so timers and readers can share instants as integers.
@@ -45,7 +46,8 @@ type exchange struct {
 	idle     time.Duration
 	last     atomic.Int64 // mono of the latest bytes from the server
 	sent     atomic.Pointer[time.Time]
-	before   time.Time // just before the request went to the transport
+	before   time.Time      // just before the request went to the transport
+	conn     *netstamp.Conn // the connection it went on, when it stamps arrivals
 }
 
 func (r *Runner) begin(ctx context.Context) *exchange {
@@ -85,12 +87,15 @@ func (x *exchange) end() {
 
 // do sends one request. body nil means no body.
 func (x *exchange) do(r *Runner, method, url string, body []byte, stream bool) (*http.Response, error) {
-	trace := &httptrace.ClientTrace{WroteRequest: func(info httptrace.WroteRequestInfo) {
-		if info.Err == nil {
-			t := time.Now()
-			x.sent.Store(&t)
-		}
-	}}
+	trace := &httptrace.ClientTrace{
+		GotConn: func(info httptrace.GotConnInfo) { x.conn = netstamp.Of(info.Conn) },
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err == nil {
+				t := time.Now()
+				x.sent.Store(&t)
+			}
+		},
+	}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)

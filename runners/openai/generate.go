@@ -197,9 +197,10 @@ type answer struct {
 func (a *answer) readStream(x *exchange, body io.Reader) error {
 	a.streamed = true
 	a.chunks = make([]time.Duration, 0, 64)
-	s := newSSE(body, &x.last)
+	s := newSSE(body, &x.last, x.conn)
 	defer s.release()
 	done := false
+	var c wireChunk
 	for !done {
 		data, at, partial, err := s.next()
 		if err == io.EOF {
@@ -211,6 +212,9 @@ func (a *answer) readStream(x *exchange, body io.Reader) error {
 			}
 			return err
 		}
+		if at.Before(a.send) {
+			at = a.send // stamped before the write's callback ran: the callback was late
+		}
 		a.end = at
 		if string(bytes.TrimSpace(data)) == "[DONE]" {
 			done = true
@@ -219,7 +223,10 @@ func (a *answer) readStream(x *exchange, body io.Reader) error {
 		if len(bytes.TrimSpace(data)) == 0 {
 			continue
 		}
-		var c wireChunk
+		// One chunk value serves the whole stream, its choices' storage
+		// reused; each element is cleared first, so nothing carries over.
+		clear(c.Choices[:cap(c.Choices)])
+		c = wireChunk{Choices: c.Choices[:0]}
 		if err := decodeChunk(data, &c); err != nil {
 			if partial {
 				// The body ended inside an event: it was cut, not garbled.

@@ -35,8 +35,12 @@
 //     end of the stream; for a non-streamed response, the end of the body
 //     (whose FirstToken stays zero: unknown, never guessed).
 //
-// Arrival is the time the read that delivered an event's last byte
-// returned, taken before the event is parsed.
+// Arrival is when an event's last byte reached the machine: on Linux the
+// kernel's receive stamp of the bytes (runners/netstamp), so neither this
+// process's load nor its garbage collector delays it; elsewhere, or for a
+// segment the kernel did not stamp, the moment the read that delivered it
+// returned. Either way it is taken before the event is parsed, and never
+// earlier than Send.
 //
 // # Reasoning
 //
@@ -96,6 +100,7 @@ import (
 
 	"github.com/engrambench/engrambench/params"
 	"github.com/engrambench/engrambench/runners"
+	"github.com/engrambench/engrambench/runners/netstamp"
 	"github.com/engrambench/engrambench/tokenize"
 )
 
@@ -352,7 +357,7 @@ func newTransport(concurrency int) *http.Transport {
 	protos.SetHTTP1(true) // one stream per connection: no HTTP/2 flow control coupling the streams
 	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:           netstamp.DialContext(&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}),
 		Protocols:             &protos,
 		MaxIdleConns:          0, // no limit overall
 		MaxIdleConnsPerHost:   max(concurrency, 256),

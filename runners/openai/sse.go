@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/engrambench/engrambench/runners/netstamp"
 )
 
 // maxEvent bounds one line and one event's data. A longer one is a broken
@@ -33,16 +35,17 @@ type sseReader struct {
 	skipLF   bool // the last line ended in CR: an LF right after it is part of that ending
 	eof      bool
 	err      error
-	at       time.Time     // when the latest read returned bytes
-	progress *atomic.Int64 // if set, gets mono(at) after every read (the idle watchdog)
+	at       time.Time      // when the latest bytes read arrived
+	progress *atomic.Int64  // if set, gets the monotonic now after every read (the idle watchdog)
+	conn     *netstamp.Conn // if set, the connection read, for arrival stamps
 }
 
 var ssePool = sync.Pool{New: func() any { return &sseReader{buf: make([]byte, 8<<10)} }}
 
 // newSSE takes a reader from the pool; give it back with release.
-func newSSE(r io.Reader, progress *atomic.Int64) *sseReader {
+func newSSE(r io.Reader, progress *atomic.Int64, conn *netstamp.Conn) *sseReader {
 	s := ssePool.Get().(*sseReader)
-	s.r, s.progress = r, progress
+	s.r, s.progress, s.conn = r, progress, conn
 	return s
 }
 
@@ -164,9 +167,10 @@ func (s *sseReader) fill() error {
 	for {
 		n, err := s.r.Read(s.buf[s.end:])
 		if n > 0 {
-			s.at = time.Now()
+			now := time.Now()
+			s.at = s.conn.Arrival(now)
 			if s.progress != nil {
-				s.progress.Store(mono(s.at))
+				s.progress.Store(mono(now))
 			}
 			s.end += n
 		}

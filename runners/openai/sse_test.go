@@ -17,7 +17,7 @@ type event struct {
 
 // readAllEvents parses a whole stream; err is the first non-EOF error.
 func readAllEvents(r io.Reader) ([]event, error) {
-	s := newSSE(r, nil)
+	s := newSSE(r, nil, nil)
 	defer s.release()
 	var out []event
 	for {

@@ -1,0 +1,3 @@
+package netstamp
+
+func stampOfOrZero(oob []byte) int64 { return stampOf(oob) }
