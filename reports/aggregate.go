@@ -3,7 +3,6 @@ package reports
 import (
 	"cmp"
 	"slices"
-	"strings"
 
 	"github.com/engrambench/engrambench/results"
 )
@@ -78,20 +77,23 @@ type cellKey struct{ runner, cell string }
 // be trusted); as a scorer error when its ErrorKind is "scorer", or when it
 // has no error but no score either. Errors are never counted as wrong
 // answers.
-func Aggregate(samples []results.Sample) []Cell { return aggregate(pointers(samples)) }
+func Aggregate(samples []results.Sample) []Cell { return AggregateBriefs(results.Briefs(samples)) }
+
+// AggregateBriefs is Aggregate over samples read as Briefs.
+func AggregateBriefs(briefs []results.Brief) []Cell { return aggregate(pointers(briefs)) }
 
 // pointers points into samples, so grouping copies 8 bytes a sample, not
 // the whole record.
-func pointers(samples []results.Sample) []*results.Sample {
-	out := make([]*results.Sample, len(samples))
+func pointers(samples []results.Brief) []*results.Brief {
+	out := make([]*results.Brief, len(samples))
 	for i := range samples {
 		out[i] = &samples[i]
 	}
 	return out
 }
 
-func aggregate(samples []*results.Sample) []Cell {
-	groups := map[cellKey][]*results.Sample{}
+func aggregate(samples []*results.Brief) []Cell {
+	groups := map[cellKey][]*results.Brief{}
 	for _, s := range samples {
 		k := cellKey{s.Runner, s.Cell}
 		groups[k] = append(groups[k], s)
@@ -111,7 +113,7 @@ func aggregate(samples []*results.Sample) []Cell {
 }
 
 // aggregateCell computes one group's statistics; it sorts ss.
-func aggregateCell(k cellKey, ss []*results.Sample) Cell {
+func aggregateCell(k cellKey, ss []*results.Brief) Cell {
 	// Sum in key order: float addition is not associative, and samples
 	// arrive in the order a concurrent run finished them.
 	sortByKey(ss)
@@ -140,26 +142,26 @@ func aggregateCell(k cellKey, ss []*results.Sample) Cell {
 			if v != 0 && v != 1 {
 				c.Fractional = true
 			}
-			if strings.TrimSpace(s.Response) == "" {
+			if !s.Answered {
 				c.Nulls++
 			}
 		}
 		// The sample got a response: it has serving and usage figures.
 		c.Responded++
-		if s.Timing.LatencyS > 0 {
-			lat = append(lat, s.Timing.LatencyS)
+		if s.LatencyS > 0 {
+			lat = append(lat, s.LatencyS)
 		}
-		if s.Timing.TTFTS > 0 {
-			ttft = append(ttft, s.Timing.TTFTS)
+		if s.TTFTS > 0 {
+			ttft = append(ttft, s.TTFTS)
 		}
-		if s.Timing.TPOTS > 0 {
-			tpot = append(tpot, s.Timing.TPOTS)
+		if s.TPOTS > 0 {
+			tpot = append(tpot, s.TPOTS)
 		}
-		c.PromptTokens += s.Usage.PromptTokens
-		c.CompletionTokens += s.Usage.CompletionTokens
-		tokIn = append(tokIn, float64(s.Usage.PromptTokens))
-		tokOut = append(tokOut, float64(s.Usage.CompletionTokens))
-		c.UsageEstimated = c.UsageEstimated || s.Usage.Estimated
+		c.PromptTokens += s.PromptTokens
+		c.CompletionTokens += s.CompletionTokens
+		tokIn = append(tokIn, float64(s.PromptTokens))
+		tokOut = append(tokOut, float64(s.CompletionTokens))
+		c.UsageEstimated = c.UsageEstimated || s.Estimated
 	}
 	if c.N > 0 {
 		c.Score = c.Successes / float64(c.N)

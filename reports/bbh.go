@@ -86,7 +86,7 @@ func (s *bbhSide) add(c Cell) {
 
 func (s bbhSide) estimate() Estimate { return Proportion(s.tally.Correct, s.tally.N, s.fractional) }
 
-func bbhVariants(r *Report, cells []Cell, samples []*results.Sample) []BBHVariant {
+func bbhVariants(r *Report, cells []Cell, samples []*results.Brief) []BBHVariant {
 	type vkey struct{ runner, variant string }
 	type tkey struct {
 		vkey

@@ -31,9 +31,15 @@ type Report struct {
 // Build computes a Report from a run and its samples. Samples are taken as
 // they are: deduplicate them first (results.Dedupe).
 func Build(run results.Run, samples []results.Sample) *Report {
-	ps := pointers(samples)
+	return BuildBriefs(run, results.Briefs(samples))
+}
+
+// BuildBriefs is Build over samples read as Briefs
+// (results.ReadRunDirBriefs), which a large run needs.
+func BuildBriefs(run results.Run, briefs []results.Brief) *Report {
+	ps := pointers(briefs)
 	r := &Report{Run: run, Cells: aggregate(ps)}
-	bySet := map[string][]*results.Sample{}
+	bySet := map[string][]*results.Brief{}
 	for _, s := range ps {
 		bySet[s.Set] = append(bySet[s.Set], s)
 	}
@@ -104,14 +110,14 @@ func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
 
 // byKey returns samples sorted by key and repeat, the order sums are
 // taken in, leaving ss as it was.
-func byKey(ss []*results.Sample) []*results.Sample {
+func byKey(ss []*results.Brief) []*results.Brief {
 	ss = slices.Clone(ss)
 	sortByKey(ss)
 	return ss
 }
 
-func sortByKey(ss []*results.Sample) {
-	slices.SortStableFunc(ss, func(a, b *results.Sample) int {
+func sortByKey(ss []*results.Brief) {
+	slices.SortStableFunc(ss, func(a, b *results.Brief) int {
 		return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Repeat, b.Repeat))
 	})
 }
@@ -125,7 +131,7 @@ const (
 	outScorerError
 )
 
-func outcomeOf(s *results.Sample) sampleOutcome {
+func outcomeOf(s *results.Brief) sampleOutcome {
 	switch {
 	case s.ErrorKind == results.ErrRequest:
 		return outRequestError

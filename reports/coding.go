@@ -42,9 +42,9 @@ type CodingRow struct {
 	Warnings []string
 }
 
-func codingRows(r *Report, bySet map[string][]*results.Sample) []CodingRow {
+func codingRows(r *Report, bySet map[string][]*results.Brief) []CodingRow {
 	type key struct{ runner, set, kind string }
-	groups := map[key][]*results.Sample{}
+	groups := map[key][]*results.Brief{}
 	for _, set := range codingSets {
 		for _, s := range bySet[set] {
 			k := key{s.Runner, s.Set, s.Task}

@@ -40,9 +40,9 @@ type SetRow struct {
 func (r SetRow) TotalCostUSD() float64 { return r.CostUSD + r.EngineCostUSD }
 
 // setRows pools each runner's samples per task set.
-func setRows(run results.Run, samples []*results.Sample) []SetRow {
+func setRows(run results.Run, samples []*results.Brief) []SetRow {
 	type key struct{ runner, set string }
-	groups := map[key][]*results.Sample{}
+	groups := map[key][]*results.Brief{}
 	cells := map[key]map[string]bool{}
 	fresh := map[string]int{} // per runner
 	for _, s := range samples {

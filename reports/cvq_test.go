@@ -140,7 +140,7 @@ func TestSetRowsCost(t *testing.T) {
 	bad := costSample("a", "y", 2, 0, 0.5, false) // a billed request that failed
 	bad.Score, bad.Error, bad.ErrorKind = nil, "503", results.ErrRequest
 	ss = append(ss, bad)
-	rows := setRows(run, pointers(ss))
+	rows := setRows(run, pointers(results.Briefs(ss)))
 	got := map[string]SetRow{}
 	for _, r := range rows {
 		got[r.Runner+"/"+r.Set] = r

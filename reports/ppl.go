@@ -19,7 +19,7 @@ type PPLRow struct {
 	Problem                      string // why the sums could not be read ("" when they could)
 }
 
-func pplRows(r *Report, samples []*results.Sample) []PPLRow {
+func pplRows(r *Report, samples []*results.Brief) []PPLRow {
 	type key struct{ runner, cell string }
 	scores := map[key][]tasks.Score{}
 	errs := map[key]*errorCount{}

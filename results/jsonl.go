@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 )
@@ -183,11 +181,35 @@ func DecodeSamples(r io.Reader, name string) ([]Sample, error) {
 // ScanSamples calls fn for each sample of r in order, holding one at a
 // time, with the same rules as DecodeSamples.
 func ScanSamples(r io.Reader, name string, fn func(Sample) error) error {
+	return scanLines(r, name, func(b []byte, line int) error {
+		var s Sample
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("%s:%d: malformed sample: %w", name, line, err)
+		}
+		if s.Key == "" {
+			return fmt.Errorf("%s:%d: sample has no key", name, line)
+		}
+		return fn(s)
+	})
+}
+
+// scanLines calls fn with each non-blank line of r, trimmed, and its
+// number; the bytes are valid only during the call. A last line without a
+// newline is a torn write and is skipped.
+func scanLines(r io.Reader, name string, fn func(b []byte, line int) error) error {
 	br := bufio.NewReaderSize(r, 1<<20)
+	var long []byte // a line longer than br's buffer, gathered
 	for line := 1; ; line++ {
-		b, err := br.ReadBytes('\n')
+		b, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			long = append(long[:0], b...)
+			for err == bufio.ErrBufferFull {
+				b, err = br.ReadSlice('\n')
+				long = append(long, b...)
+			}
+			b = long
+		}
 		if err == io.EOF {
-			// A partial last line (no newline) is a torn write: skip it.
 			return nil
 		}
 		if err != nil {
@@ -197,73 +219,10 @@ func ScanSamples(r io.Reader, name string, fn func(Sample) error) error {
 		if len(b) == 0 {
 			continue
 		}
-		var s Sample
-		if err := json.Unmarshal(b, &s); err != nil {
-			return fmt.Errorf("%s:%d: malformed sample: %w", name, line, err)
-		}
-		if s.Key == "" {
-			return fmt.Errorf("%s:%d: sample has no key", name, line)
-		}
-		if err := fn(s); err != nil {
+		if err := fn(b, line); err != nil {
 			return err
 		}
 	}
-}
-
-// Slim drops the long texts of a sample that aggregation does not read
-// (the response, reasoning and error messages), keeping whether each was
-// there, so a report over a million samples fits in memory.
-func (s Sample) Slim() Sample {
-	if strings.TrimSpace(s.Response) != "" {
-		s.Response = "…"
-	} else {
-		s.Response = ""
-	}
-	s.Reasoning = ""
-	if len(s.Error) > 120 {
-		s.Error = s.Error[:120]
-	}
-	return s
-}
-
-// ReadRunDirSlim reads run.json and samples.jsonl for reports: every
-// sample slimmed (Slim) as it is read, the strings that repeat from sample
-// to sample (runner, cell, labels...) shared, and the slice sized from a
-// first count of the lines, so a million samples stay well under a GiB.
-func ReadRunDirSlim(dir string) (Run, []Sample, error) {
-	r, err := ReadRun(dir)
-	if err != nil {
-		return r, nil, err
-	}
-	path := filepath.Join(dir, SamplesFile)
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return r, nil, nil
-	}
-	if err != nil {
-		return r, nil, err
-	}
-	defer f.Close()
-	lines, err := countLines(f)
-	if err != nil {
-		return r, nil, err
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return r, nil, err
-	}
-	out := make([]Sample, 0, lines)
-	in := interner{strs: map[string]string{}, labels: map[string]map[string]string{}}
-	err = ScanSamples(f, path, func(s Sample) error {
-		s = s.Slim()
-		s.RunID, s.Runner, s.Model = in.str(s.RunID), in.str(s.Runner), in.str(s.Model)
-		s.Set, s.Task, s.Cell = in.str(s.Set), in.str(s.Task), in.str(s.Cell)
-		s.FinishReason, s.ErrorKind, s.ErrorClass = in.str(s.FinishReason), in.str(s.ErrorKind), in.str(s.ErrorClass)
-		s.Params = in.labelsOf(s.Cell, s.Params)
-		s.RequestHash = ""
-		out = append(out, s)
-		return nil
-	})
-	return r, out, err
 }
 
 func countLines(r io.Reader) (int, error) {
@@ -279,28 +238,4 @@ func countLines(r io.Reader) (int, error) {
 			return n, err
 		}
 	}
-}
-
-// interner shares equal strings, and the labels of one cell.
-type interner struct {
-	strs   map[string]string
-	labels map[string]map[string]string
-}
-
-func (in interner) str(s string) string {
-	if t, ok := in.strs[s]; ok {
-		return t
-	}
-	in.strs[s] = s
-	return s
-}
-
-// labelsOf returns one shared map per cell: a cell's labels are the same
-// on every sample of it (they are in its name).
-func (in interner) labelsOf(cell string, m map[string]string) map[string]string {
-	if t, ok := in.labels[cell]; ok && len(t) == len(m) {
-		return t
-	}
-	in.labels[cell] = m
-	return m
 }

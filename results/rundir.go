@@ -83,15 +83,25 @@ func ReadRunDir(dir string) (Run, []Sample, error) {
 // broken resume, so the duplicates are returned for the caller to report.
 // It works in place: kept shares samples' backing array.
 func Dedupe(samples []Sample) (kept []Sample, dups []string) {
-	seen := make(map[string]struct{}, len(samples))
-	kept = samples[:0]
-	for _, s := range samples {
-		if _, ok := seen[s.Key]; ok {
-			dups = append(dups, s.Key)
+	return dedupe(samples, func(s *Sample) string { return s.Key })
+}
+
+// DedupeBriefs is Dedupe for Briefs.
+func DedupeBriefs(briefs []Brief) (kept []Brief, dups []string) {
+	return dedupe(briefs, func(b *Brief) string { return b.Key })
+}
+
+func dedupe[T any](xs []T, key func(*T) string) (kept []T, dups []string) {
+	seen := make(map[string]struct{}, len(xs))
+	kept = xs[:0]
+	for i := range xs {
+		k := key(&xs[i])
+		if _, ok := seen[k]; ok {
+			dups = append(dups, k)
 			continue
 		}
-		seen[s.Key] = struct{}{}
-		kept = append(kept, s)
+		seen[k] = struct{}{}
+		kept = append(kept, xs[i])
 	}
 	return kept, dups
 }

@@ -436,7 +436,7 @@ func peakRSSSince(f func()) uint64 {
 // BenchmarkMergeCommand16Shards1M is `engrambench merge` end to end on 16
 // shards totalling 1,000,000 samples: the join (merge.Dirs) and the report
 // rendered from the merged directory as `engrambench report` renders it,
-// which reads every sample into memory. Compare BenchmarkMerge16Shards1M
+// which holds every sample's results.Brief in memory. Compare BenchmarkMerge16Shards1M
 // in package merge, the join alone. Run it with
 //
 //	go test ./cmd/engrambench -run '^$' -bench MergeCommand16Shards1M -benchtime 1x

@@ -82,6 +82,11 @@ const OffloadBound = 0.03
 // else marked not measured. Every claim is listed, with the reason when
 // it could not be tested.
 func Ledger(run results.Run, samples []results.Sample, treatment, baseline string, offload ...sizing.ClaimRow) []Claim {
+	return LedgerBriefs(run, results.Briefs(samples), treatment, baseline, offload...)
+}
+
+// LedgerBriefs is Ledger over samples read as Briefs.
+func LedgerBriefs(run results.Run, samples []results.Brief, treatment, baseline string, offload ...sizing.ClaimRow) []Claim {
 	var out []Claim
 	has := map[string]bool{}
 	for _, s := range samples {
@@ -102,13 +107,13 @@ func Ledger(run results.Run, samples []results.Sample, treatment, baseline strin
 	}
 	// Sum in key order: float addition is not associative. Sorting
 	// pointers once serves every claim.
-	sorted := make([]*results.Sample, 0, len(samples))
+	sorted := make([]*results.Brief, 0, len(samples))
 	for i := range samples {
 		if s := &samples[i]; s.Runner == treatment || s.Runner == baseline {
 			sorted = append(sorted, s)
 		}
 	}
-	slices.SortStableFunc(sorted, func(a, b *results.Sample) int {
+	slices.SortStableFunc(sorted, func(a, b *results.Brief) int {
 		return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Repeat, b.Repeat))
 	})
 	for _, sp := range specs {
@@ -215,7 +220,7 @@ type side struct {
 func (s side) mean() float64 { return s.sum / float64(s.n) }
 
 // matches reports whether a sample's cell is one of the claim's.
-func (sp spec) matches(s *results.Sample) bool {
+func (sp spec) matches(s *results.Brief) bool {
 	if s.Set != sp.set {
 		return false
 	}
@@ -243,7 +248,7 @@ func cellLabels(cell string) map[string]string {
 // percentile-bootstrap interval over instances (compare.BootstrapMeanCI),
 // so repeats of one problem are never counted as independent.
 // samples are the two runners' samples in key order.
-func measure(sp spec, samples []*results.Sample, treatment, baseline string) Claim {
+func measure(sp spec, samples []*results.Brief, treatment, baseline string) Claim {
 	c := notMeasured(sp, "")
 	c.Cells = sp.cells
 	sides := map[string]map[string]*side{treatment: {}, baseline: {}}
@@ -368,7 +373,7 @@ func plural(n int, what string) string {
 
 // otherVariants names the claim's set at other labels in the run, so a
 // "not measured" says what the run has instead ("bbh at shots=0").
-func otherVariants(sp spec, samples []*results.Sample, treatment, baseline string) string {
+func otherVariants(sp spec, samples []*results.Brief, treatment, baseline string) string {
 	seen := map[string]bool{}
 	for _, s := range samples {
 		if s.Set != sp.set || (s.Runner != treatment && s.Runner != baseline) {
