@@ -37,41 +37,42 @@ import (
 // FromStore (engrambench report --run ID) checks such a run against its
 // plan and names the shards that are missing samples.
 
-// FromStore reads run id from st with its samples and checks them against
-// the run's plan, as Dirs checks shard directories: a *MissingError lists
-// what no shard delivered unless o.AllowPartial. The Result's Run is the
-// stored record with its status as the samples show it: complete when
-// none is missing (Finished counted, End set if none was), else partial
-// with a message naming the shards that lack samples. Nothing is written.
-func FromStore(ctx context.Context, st *store.Store, id string, o Options) (Result, []results.Sample, error) {
+// FromStore reads run id from st and checks where its stored samples
+// belong against the run's plan, as Dirs checks shard directories: a
+// *MissingError lists what no shard delivered unless o.AllowPartial. The
+// Result's Run is the stored record with its status as the samples show
+// it: complete when none is missing (Finished counted, End set if none
+// was), else partial with a message naming the shards that lack samples.
+// Only the samples' keys and places are read, never their records, so a
+// run of millions is checked in little memory; nothing is written
+// (WriteRunDir with st.ScanSamples writes the run out).
+func FromStore(ctx context.Context, st *store.Store, id string, o Options) (Result, error) {
 	if err := o.defaults(); err != nil {
-		return Result{}, nil, err
+		return Result{}, err
 	}
 	run, err := st.Run(ctx, id)
 	if err != nil {
-		return Result{}, nil, err
+		return Result{}, err
 	}
 	if run.Plan.Serving != nil {
-		return Result{}, nil, fmt.Errorf("run %s is a load test; it has no samples to check", id)
-	}
-	samples, err := st.Samples(ctx, id)
-	if err != nil {
-		return Result{}, nil, err
+		return Result{}, fmt.Errorf("run %s is a load test; it has no samples to check", id)
 	}
 	whole := run
 	whole.Plan.Shard = shard.Shard{}
 	plan, err := suites.FromRecord(whole, o.Catalog)
 	if err != nil {
-		return Result{}, nil, err
+		return Result{}, err
 	}
 	units, err := execute.Units(ctx, plan)
 	if err != nil {
-		return Result{}, nil, err
+		return Result{}, err
 	}
 	n := max(run.Shards, run.Plan.Shard.N, 1)
 	chk := newChecker(units, n)
 	var problems []string
-	for _, s := range samples {
+	stored := 0
+	err = st.ScanSampleRefs(ctx, id, func(s store.SampleRef) error {
+		stored++
 		sh, _, err := chk.place(s.Runner, s.Cell, s.InstanceID, s.Repeat)
 		switch {
 		case err != nil:
@@ -79,9 +80,13 @@ func FromStore(ctx context.Context, st *store.Store, id string, o Options) (Resu
 		case !run.Plan.Shard.Whole() && sh != run.Plan.Shard.I:
 			problems = append(problems, fmt.Sprintf("sample %s belongs to shard %d/%d, not %s", s.Key, sh, n, run.Plan.Shard))
 		}
+		return nil
+	})
+	if err != nil {
+		return Result{}, err
 	}
 	if len(problems) > 0 {
-		return Result{}, nil, &MismatchError{Problems: problems}
+		return Result{}, &MismatchError{Problems: problems}
 	}
 	missing, perShard := chk.missing()
 	expected := chk.total
@@ -102,11 +107,11 @@ func FromStore(ctx context.Context, st *store.Store, id string, o Options) (Resu
 		expected = shard.Count(units, run.Plan.Shard)
 	}
 	res := Result{}
-	run.Finished = len(samples)
+	run.Finished = stored
 	run.Expected = expected
 	if len(missing) > 0 {
 		if !o.AllowPartial {
-			return res, nil, &MissingError{RunID: id, Expected: expected, Shards: n, Missing: missing, ByShard: perShard, Listed: o.Listed}
+			return res, &MissingError{RunID: id, Expected: expected, Shards: n, Missing: missing, ByShard: perShard, Listed: o.Listed}
 		}
 		res.Missing = missing
 		run.Status = results.StatusPartial
@@ -119,13 +124,14 @@ func FromStore(ctx context.Context, st *store.Store, id string, o Options) (Resu
 		}
 	}
 	res.Run = run
-	return res, samples, nil
+	return res, nil
 }
 
 // WriteRunDir writes a run directory (run.json, samples.jsonl and what
 // render adds) at out, which must not exist or be empty; it appears whole
-// or not at all.
-func WriteRunDir(out string, run results.Run, samples []results.Sample, render func(dir string) error) error {
+// or not at all. samples calls its argument with each sample in turn (a
+// store's ScanSamples, say), so no more than one is held here.
+func WriteRunDir(out string, run results.Run, samples func(each func(results.Sample) error) error, render func(dir string) error) error {
 	if err := checkOut(out); err != nil {
 		return err
 	}
@@ -148,16 +154,17 @@ func WriteRunDir(out string, run results.Run, samples []results.Sample, render f
 		return err
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
-	for _, s := range samples {
+	err = samples(func(s results.Sample) error {
 		b, err := json.Marshal(s)
 		if err != nil {
-			f.Close()
 			return err
 		}
 		w.Write(b)
-		w.WriteByte('\n')
+		return w.WriteByte('\n')
+	})
+	if err == nil {
+		err = w.Flush()
 	}
-	err = w.Flush()
 	if err == nil {
 		err = f.Sync()
 	}

@@ -58,13 +58,13 @@ func TestShardsWriteIntoOneStoreRun(t *testing.T) {
 	if run.Status != results.StatusRunning || run.Shards != 4 || run.Expected != whole.Run.Expected || run.Plan.Shard != (shard.Shard{}) {
 		t.Fatalf("store run with 3 of 4 shards: status %s, shards %d, expected %d (want %d)", run.Status, run.Shards, run.Expected, whole.Run.Expected)
 	}
-	_, _, err = FromStore(ctx, st, id, Options{Catalog: catalog.Default()})
+	_, err = FromStore(ctx, st, id, Options{Catalog: catalog.Default()})
 	var me *MissingError
 	if !errors.As(err, &me) || !slices.Equal(me.ShardsMissing(), []string{"1/4"}) {
 		t.Fatalf("want shard 1/4 missing, got %v", err)
 	}
-	res, samples, err := FromStore(ctx, st, id, Options{Catalog: catalog.Default(), AllowPartial: true})
-	if err != nil || res.Run.Status != results.StatusPartial || len(res.Missing) != len(me.Missing) {
+	res, err := FromStore(ctx, st, id, Options{Catalog: catalog.Default(), AllowPartial: true})
+	if err != nil || res.Run.Status != results.StatusPartial || len(res.Missing) != len(me.Missing) || res.Run.Finished+len(me.Missing) != me.Expected {
 		t.Fatalf("partial: %v %s", err, res.Run.Status)
 	}
 
@@ -79,9 +79,13 @@ func TestShardsWriteIntoOneStoreRun(t *testing.T) {
 	if n, err := CountSamples(ctx, st, id); err != nil || n != whole.Run.Expected {
 		t.Fatalf("the store holds %d samples, want %d (%v)", n, whole.Run.Expected, err)
 	}
-	res, samples, err = FromStore(ctx, st, id, Options{Catalog: catalog.Default()})
-	if err != nil || res.Run.Status != results.StatusComplete {
-		t.Fatalf("FromStore: %v, %s", err, res.Run.Status)
+	res, err = FromStore(ctx, st, id, Options{Catalog: catalog.Default()})
+	if err != nil || res.Run.Status != results.StatusComplete || res.Run.Finished != whole.Run.Expected {
+		t.Fatalf("FromStore: %v, %s, %d finished", err, res.Run.Status, res.Run.Finished)
+	}
+	samples, err := st.Samples(ctx, id)
+	if err != nil {
+		t.Fatal(err)
 	}
 	_, wholeSamples, _ := results.ReadRunDir(whole.Dir)
 	if !reflect.DeepEqual(untimed(reports.Aggregate(samples)), untimed(reports.Aggregate(wholeSamples))) || len(samples) != len(wholeSamples) {

@@ -132,24 +132,70 @@ func (s *Store) Run(ctx context.Context, id string) (results.Run, error) {
 
 // Samples reads every stored sample of a run, ordered by sample key.
 func (s *Store) Samples(ctx context.Context, runID string) ([]results.Sample, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT record FROM samples WHERE run_id = ? ORDER BY sample_key`), runID)
+	var out []results.Sample
+	err := s.ScanSamples(ctx, runID, func(sm results.Sample) error {
+		out = append(out, sm)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
+	return out, nil
+}
+
+// ScanSamples calls fn with every stored sample of a run, ordered by
+// sample key, holding one at a time; an error from fn stops the scan and
+// is returned.
+func (s *Store) ScanSamples(ctx context.Context, runID string, fn func(results.Sample) error) error {
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT record FROM samples WHERE run_id = ? ORDER BY sample_key`), runID)
+	if err != nil {
+		return err
+	}
 	defer rows.Close()
-	var out []results.Sample
 	var b []byte
 	for rows.Next() {
 		if err := rows.Scan(&b); err != nil {
-			return nil, err
+			return err
 		}
 		var sm results.Sample
 		if err := json.Unmarshal(b, &sm); err != nil {
-			return nil, fmt.Errorf("run %s: stored sample: %w", runID, err)
+			return fmt.Errorf("run %s: stored sample: %w", runID, err)
 		}
-		out = append(out, sm)
+		if err := fn(sm); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
+}
+
+// SampleRef is where a stored sample belongs in its run's plan, read from
+// the samples table's columns without decoding the record.
+type SampleRef struct {
+	Key        string
+	Runner     string
+	Cell       string
+	InstanceID string
+	Repeat     int
+}
+
+// ScanSampleRefs calls fn with the SampleRef of every stored sample of a
+// run, ordered by sample key.
+func (s *Store) ScanSampleRefs(ctx context.Context, runID string, fn func(SampleRef) error) error {
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT sample_key, runner, cell, instance_id, repeat_index FROM samples WHERE run_id = ? ORDER BY sample_key`), runID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r SampleRef
+		if err := rows.Scan(&r.Key, &r.Runner, &r.Cell, &r.InstanceID, &r.Repeat); err != nil {
+			return err
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // LastGood returns the latest complete run of suite, with exactly the given

@@ -124,11 +124,10 @@ func cmdReportStore(ctx context.Context, e env, args []string) error {
 	poll := min(max(*wait/20, 200*time.Millisecond), 30*time.Second)
 	var (
 		res     merge.Result
-		samples []results.Sample
 		missing *merge.MissingError
 	)
 	for {
-		res, samples, err = merge.FromStore(ctx, st, *id, o)
+		res, err = merge.FromStore(ctx, st, *id, o)
 		if errors.Is(err, store.ErrNotFound) {
 			return usagef("run %s is not in the store %s", *id, st)
 		}
@@ -171,7 +170,8 @@ func cmdReportStore(ctx context.Context, e env, args []string) error {
 		dir = filepath.Join(tmp, *id)
 	}
 	var report bytes.Buffer
-	if err := merge.WriteRunDir(dir, res.Run, samples, func(d string) error { return renderRun(d, &report) }); err != nil {
+	scan := func(each func(results.Sample) error) error { return st.ScanSamples(ctx, *id, each) }
+	if err := merge.WriteRunDir(dir, res.Run, scan, func(d string) error { return renderRun(d, &report) }); err != nil {
 		return err
 	}
 	if *out != "" {
