@@ -197,7 +197,11 @@ func runSuite(ctx context.Context, e env, args []string) (string, error) {
 		if rerr := renderRun(outcome.Dir, e.stdout); rerr != nil {
 			err = errors.Join(err, rerr)
 		}
-		fmt.Fprintf(e.stderr, "run %s: %s, %d of %d samples; files in %s\n", outcome.Run.ID, outcome.Run.Status, outcome.Run.Finished, outcome.Run.Expected, outcome.Dir)
+		if outcome.Run.Plan.Serving != nil {
+			fmt.Fprintf(e.stderr, "run %s: %s, %d requests; files in %s\n", outcome.Run.ID, outcome.Run.Status, outcome.Run.Finished, outcome.Dir)
+		} else {
+			fmt.Fprintf(e.stderr, "run %s: %s, %d of %d samples; files in %s\n", outcome.Run.ID, outcome.Run.Status, outcome.Run.Finished, outcome.Run.Expected, outcome.Dir)
+		}
 	}
 	if err != nil {
 		return outcome.Dir, err
