@@ -8,8 +8,10 @@
 // dials ask the kernel to stamp each received segment (SO_TIMESTAMPNS)
 // and read with recvmsg to get the stamps back, so an arrival time is the
 // moment the bytes reached the socket whatever the client was doing. Where
-// the kernel gives no stamp (other systems, a stamp that makes no sense),
-// Arrival falls back to the time the read returned.
+// the kernel gives no stamp (other systems; the first segments after the
+// first socket of a machine asks, since Linux switches stamping on for
+// the whole stack a moment later; a stamp that makes no sense), Arrival
+// falls back to the time the read returned.
 package netstamp
 
 import (
