@@ -117,13 +117,13 @@ func untested() Measure {
 
 // Runs compares two runs' samples, each runner's cells against the same
 // runner's in the other run.
-func Runs(a, b []results.Sample, labelA, labelB string, opt Options) *Comparison {
+func Runs(a, b []results.Brief, labelA, labelB string, opt Options) *Comparison {
 	return compare(a, b, ModeRuns, labelA, labelB, opt)
 }
 
 // Runners compares runner y against runner x within one run's samples.
-func Runners(samples []results.Sample, x, y string, opt Options) *Comparison {
-	var a, b []results.Sample
+func Runners(samples []results.Brief, x, y string, opt Options) *Comparison {
+	var a, b []results.Brief
 	for _, s := range samples {
 		switch s.Runner {
 		case x:
@@ -149,9 +149,9 @@ type pairKey struct {
 	repeat   int
 }
 
-type side map[pairKey]results.Sample
+type side map[pairKey]results.Brief
 
-func compare(a, b []results.Sample, mode Mode, labelA, labelB string, opt Options) *Comparison {
+func compare(a, b []results.Brief, mode Mode, labelA, labelB string, opt Options) *Comparison {
 	opt = opt.withDefaults()
 	c := &Comparison{A: labelA, B: labelB, Mode: mode, Options: opt}
 	ga, gb := group(a, mode), group(b, mode)
@@ -193,7 +193,7 @@ func compare(a, b []results.Sample, mode Mode, labelA, labelB string, opt Option
 
 // group splits samples by cell (and runner, comparing runs), keyed by
 // instance and repeat; of two samples with one key the first is kept.
-func group(ss []results.Sample, mode Mode) map[groupKey]side {
+func group(ss []results.Brief, mode Mode) map[groupKey]side {
 	out := map[groupKey]side{}
 	for _, s := range ss {
 		k := groupKey{cell: s.Cell}
@@ -215,13 +215,13 @@ func group(ss []results.Sample, mode Mode) map[groupKey]side {
 
 // scored reports whether a sample has a score and no error of any kind,
 // with the same rules as reports.Aggregate.
-func scored(s results.Sample) bool {
+func scored(s results.Brief) bool {
 	return s.ErrorKind == "" && s.Error == "" && s.Score != nil
 }
 
 // responded reports whether a sample got a response (it has latency and
 // usage): every sample but request errors.
-func responded(s results.Sample) bool {
+func responded(s results.Brief) bool {
 	switch {
 	case s.ErrorKind == results.ErrRequest:
 		return false
@@ -304,9 +304,9 @@ func pairedCell(r *Row, keys []pairKey, sa, sb side, opt Options, seed uint64) {
 			}
 		}
 		if responded(x) && responded(y) {
-			if x.Timing.LatencyS > 0 && y.Timing.LatencyS > 0 {
-				latA, latB = append(latA, x.Timing.LatencyS), append(latB, y.Timing.LatencyS)
-				latD = append(latD, y.Timing.LatencyS-x.Timing.LatencyS)
+			if x.LatencyS > 0 && y.LatencyS > 0 {
+				latA, latB = append(latA, x.LatencyS), append(latB, y.LatencyS)
+				latD = append(latD, y.LatencyS-x.LatencyS)
 			}
 			costA, costB = append(costA, x.CostUSD), append(costB, y.CostUSD)
 			costD = append(costD, y.CostUSD-x.CostUSD)
@@ -373,8 +373,8 @@ func unpairedCell(r *Row, sa, sb side) {
 			xa += *s.Score
 			na++
 		}
-		if responded(s) && s.Timing.LatencyS > 0 {
-			latA = append(latA, s.Timing.LatencyS)
+		if responded(s) && s.LatencyS > 0 {
+			latA = append(latA, s.LatencyS)
 		}
 	}
 	for _, s := range sb {
@@ -382,8 +382,8 @@ func unpairedCell(r *Row, sa, sb side) {
 			xb += *s.Score
 			nb++
 		}
-		if responded(s) && s.Timing.LatencyS > 0 {
-			latB = append(latB, s.Timing.LatencyS)
+		if responded(s) && s.LatencyS > 0 {
+			latB = append(latB, s.LatencyS)
 		}
 	}
 	r.OnlyA, r.OnlyB = na, nb

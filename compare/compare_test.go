@@ -20,7 +20,7 @@ func checkGolden(t *testing.T, name string, got []byte) {
 }
 
 // smp builds a sample; score < 0 is a request error, NaN a scorer error.
-func smp(runner, cell string, inst int, score, latency, cost float64) results.Sample {
+func smp(runner, cell string, inst int, score, latency, cost float64) results.Brief {
 	set, task, _ := strings.Cut(cell, "/task=")
 	task, _, _ = strings.Cut(task, "/")
 	id := fmt.Sprintf("%s/%04d", cell, inst)
@@ -40,7 +40,7 @@ func smp(runner, cell string, inst int, score, latency, cost float64) results.Sa
 		v := score
 		s.Score = &v
 	}
-	return s
+	return results.BriefOf(&s)
 }
 
 const (
@@ -58,7 +58,7 @@ const (
 // discordant), moved fractional RULER scores a little, has 3 pairs of a
 // tiny cell, one cell with no shared instance, one cell per side only, and
 // a cell whose B side errored.
-func fixture() (a, b []results.Sample) {
+func fixture() (a, b []results.Brief) {
 	for i := range 30 {
 		sa, sb := 0.0, 0.0
 		if i < 20 {
@@ -235,7 +235,7 @@ func TestGoldenRuns(t *testing.T) {
 func TestGoldenRunners(t *testing.T) {
 	a, b := fixture()
 	// The same samples as two runners of one run.
-	var ss []results.Sample
+	var ss []results.Brief
 	for _, s := range a {
 		s.Runner = "baseline"
 		ss = append(ss, s)
@@ -271,7 +271,7 @@ func TestEmpty(t *testing.T) {
 }
 
 func TestRepeatsPairSeparately(t *testing.T) {
-	var a, b []results.Sample
+	var a, b []results.Brief
 	for rep := range 3 {
 		x := smp("m", cellSort, 0, 1, 1, 0)
 		x.Repeat = rep

@@ -79,6 +79,38 @@ func Briefs(samples []Sample) []Brief {
 	return out
 }
 
+// A Briefer makes Briefs of samples met one at a time (a store's rows,
+// say) that share their repeated strings, as ReadRunDirBriefs' do.
+type Briefer struct{ in *interner }
+
+// NewBriefer returns a Briefer with nothing shared yet.
+func NewBriefer() *Briefer { return &Briefer{in: newInterner()} }
+
+// Brief is BriefOf(s) with its repeated strings shared.
+func (br *Briefer) Brief(s *Sample) Brief {
+	b := BriefOf(s)
+	in := br.in
+	b.Runner, b.Set, b.Task, b.Cell = in.str(b.Runner), in.str(b.Set), in.str(b.Task), in.str(b.Cell)
+	b.ErrorKind, b.ErrorClass = in.str(b.ErrorKind), in.str(b.ErrorClass)
+	b.Extracted, b.ScoreDetail, b.Error = in.some(b.Extracted), in.some(b.ScoreDetail), in.some(b.Error)
+	if t, ok := in.labels[b.Cell]; ok {
+		b.Params = t
+	} else {
+		in.labels[b.Cell] = b.Params
+	}
+	b.InstanceID = keyed(b.Key, b.Runner, b.InstanceID)
+	return b
+}
+
+// keyed returns id as a substring of key when key is runner|id|repeat, so
+// that the two share memory; else id.
+func keyed(key, runner, id string) string {
+	if i := len(runner) + 1; strings.HasPrefix(key, runner+"|") && strings.HasPrefix(key[i:], id+"|") {
+		return key[i : i+len(id)]
+	}
+	return id
+}
+
 // ReadRunDirBriefs reads run.json and the Brief of every sample in
 // samples.jsonl. It is built for a million samples: the slice and the
 // scores are sized from a first count of the lines, each line is decoded
@@ -152,9 +184,7 @@ func decodeBriefs(r io.Reader, name string, lines int) ([]Brief, error) {
 			}
 			in.labels[b.Cell] = b.Params
 		}
-		if i := len(b.Runner) + 1; strings.HasPrefix(b.Key, b.Runner+"|") && strings.HasPrefix(b.Key[i:], b.InstanceID+"|") {
-			b.InstanceID = b.Key[i : i+len(b.InstanceID)]
-		}
+		b.InstanceID = keyed(b.Key, b.Runner, b.InstanceID)
 		out = append(out, b)
 		return nil
 	})

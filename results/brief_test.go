@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/engrambench/engrambench/runners"
 )
@@ -170,4 +171,21 @@ func FuzzDecodeBriefs(f *testing.F) {
 		}
 		sameBriefs(t, got, Briefs(samples))
 	})
+}
+
+// A Briefer gives what BriefOf gives, with strings shared.
+func TestBriefer(t *testing.T) {
+	samples := briefSamples()
+	br := NewBriefer()
+	var got []Brief
+	for i := range samples {
+		got = append(got, br.Brief(&samples[i]))
+	}
+	sameBriefs(t, got, Briefs(samples))
+	if unsafe.StringData(got[0].Cell) != unsafe.StringData(got[3].Cell) {
+		t.Error("two samples of one cell do not share the cell's name")
+	}
+	if id := got[0].InstanceID; unsafe.StringData(id) != unsafe.StringData(got[0].Key[len("lookup|"):]) {
+		t.Error("the instance id does not share the key's memory")
+	}
 }

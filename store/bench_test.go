@@ -113,15 +113,15 @@ func historyReport(ctx context.Context, s *store.Store, trendRuns int, w io.Writ
 	if err != nil {
 		return err
 	}
-	cur, err := s.Samples(ctx, latest.ID)
+	cur, err := s.Briefs(ctx, latest.ID)
 	if err != nil {
 		return err
 	}
-	old, err := s.Samples(ctx, prev.ID)
+	old, err := s.Briefs(ctx, prev.ID)
 	if err != nil {
 		return err
 	}
-	if err := reports.WriteReport(w, run, reports.Aggregate(cur)); err != nil {
+	if err := reports.WriteReport(w, run, reports.AggregateBriefs(cur)); err != nil {
 		return err
 	}
 	c := compare.Runs(old, cur, prev.ID, latest.ID, compare.Options{})

@@ -74,7 +74,7 @@ func cmdCompare(ctx context.Context, e env, args []string) error {
 		if !ok || x == "" || y == "" || strings.Contains(y, ",") || x == y {
 			return usagef("--runners takes two different runner names: X,Y")
 		}
-		run, samples, err := loadRunArg(ctx, pos[0], *dsn)
+		run, samples, err := loadRunBriefs(ctx, pos[0], *dsn)
 		if err != nil {
 			return err
 		}
@@ -87,11 +87,11 @@ func cmdCompare(ctx context.Context, e env, args []string) error {
 		if len(pos) != 2 {
 			return usagef("usage: engrambench %s", compareUsage)
 		}
-		runA, a, err := loadRunArg(ctx, pos[0], *dsn)
+		runA, a, err := loadRunBriefs(ctx, pos[0], *dsn)
 		if err != nil {
 			return err
 		}
-		runB, b, err := loadRunArg(ctx, pos[1], *dsn)
+		runB, b, err := loadRunBriefs(ctx, pos[1], *dsn)
 		if err != nil {
 			return err
 		}
@@ -113,7 +113,7 @@ func cmdCompare(ctx context.Context, e env, args []string) error {
 
 // compareRuns compares run b with run a, warning about what makes the two
 // less comparable.
-func compareRuns(runA results.Run, a []results.Sample, runB results.Run, b []results.Sample, opt compare.Options) *compare.Comparison {
+func compareRuns(runA results.Run, a []results.Brief, runB results.Run, b []results.Brief, opt compare.Options) *compare.Comparison {
 	c := compare.Runs(a, b, runA.ID, runB.ID, opt)
 	var warn []string
 	if runA.Suite != runB.Suite {
@@ -129,7 +129,7 @@ func compareRuns(runA results.Run, a []results.Sample, runB results.Run, b []res
 }
 
 // hasRunners checks that a run has both runners, naming those it has.
-func hasRunners(run results.Run, samples []results.Sample, names ...string) error {
+func hasRunners(run results.Run, samples []results.Brief, names ...string) error {
 	have := map[string]bool{}
 	for _, r := range run.Plan.Runners {
 		have[r.Name] = true

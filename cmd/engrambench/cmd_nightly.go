@@ -177,11 +177,11 @@ func nightlyAfterRun(ctx context.Context, e env, dir string, cfg nightlyConfig) 
 		if err != nil {
 			return nil, err
 		}
-		old, err := st.Samples(ctx, prev.ID)
+		old, err := st.Briefs(ctx, prev.ID)
 		if err != nil {
 			return nil, err
 		}
-		cur, err := st.Samples(ctx, run.ID)
+		cur, err := st.Briefs(ctx, run.ID)
 		if err != nil {
 			return nil, err
 		}

@@ -158,6 +158,39 @@ func loadRunArg(ctx context.Context, arg, dsn string) (results.Run, []results.Sa
 	return run, samples, err
 }
 
+// loadRunBriefs is loadRunArg for what comparisons read: each sample's
+// Brief, so runs of millions of samples fit in memory.
+func loadRunBriefs(ctx context.Context, arg, dsn string) (results.Run, []results.Brief, error) {
+	if _, err := os.Stat(arg); err == nil {
+		run, briefs, err := results.ReadRunDirBriefs(arg)
+		if err != nil {
+			return run, nil, err
+		}
+		briefs, dups := results.DedupeBriefs(briefs)
+		if len(dups) > 0 {
+			return run, nil, fmt.Errorf("%s holds %d duplicate samples (first: %s); the run directory is damaged", filepath.Join(arg, results.SamplesFile), len(dups), dups[0])
+		}
+		return run, briefs, nil
+	}
+	if strings.ContainsRune(arg, os.PathSeparator) {
+		return results.Run{}, nil, usagef("%s: no such run directory", arg)
+	}
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return results.Run{}, nil, err
+	}
+	defer st.Close()
+	run, err := st.Run(ctx, arg)
+	if errors.Is(err, store.ErrNotFound) {
+		return run, nil, usagef("%s is neither a run directory nor a run id in the store %s", arg, st)
+	}
+	if err != nil {
+		return run, nil, err
+	}
+	briefs, err := st.Briefs(ctx, arg)
+	return run, briefs, err
+}
+
 const exportUsage = "export RUN (--csv|--json) [--per-task] [--store DSN] [--out FILE]"
 
 // cmdExport writes a run's per-sample or per-task results as CSV or JSON.
