@@ -2,9 +2,7 @@ package longctx
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -12,13 +10,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/engrambench/engrambench/internal/golden"
 	"github.com/engrambench/engrambench/params"
 	"github.com/engrambench/engrambench/runners"
 	"github.com/engrambench/engrambench/tasks"
 	"github.com/engrambench/engrambench/tokenize"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata golden files")
 
 func collect(t testing.TB, p params.Values) []tasks.Instance {
 	t.Helper()
@@ -248,19 +246,9 @@ func TestDeterminism(t *testing.T) {
 		}
 		fmt.Fprintln(&ids, one[i].ID)
 	}
-	golden := filepath.Join("testdata", "ids.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(ids.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ids.String() != string(want) {
-		t.Errorf("instance IDs changed (run with -update if the generator changed on purpose):\n%s", ids.String())
-	}
+	// A change here means every stored RULER sample's id changed: accept
+	// it with -update only when the generator changed on purpose.
+	golden.Check(t, filepath.Join("testdata", "ids.golden"), []byte(ids.String()))
 }
 
 // countingTok counts how often a whole prompt is measured.
