@@ -17,7 +17,6 @@ import (
 	"github.com/engrambench/engrambench/tokenize"
 )
 
-
 func collect(t testing.TB, p params.Values) []tasks.Instance {
 	t.Helper()
 	var out []tasks.Instance
