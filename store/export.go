@@ -51,21 +51,32 @@ type SampleRow struct {
 // SampleRows flattens samples, sorted by runner, cell, instance and repeat.
 func SampleRows(samples []results.Sample) []SampleRow {
 	out := make([]SampleRow, 0, len(samples))
-	for _, s := range samples {
-		out = append(out, SampleRow{
-			RunID: s.RunID, Key: s.Key, Runner: s.Runner, Model: s.Model, Set: s.Set, Task: s.Task, Cell: s.Cell,
-			InstanceID: s.InstanceID, Repeat: s.Repeat, Params: params(s.Params), Outcome: Outcome(s), Score: s.Score,
-			Extracted: s.Extracted, ErrorKind: s.ErrorKind, ErrorClass: s.ErrorClass, Error: s.Error,
-			FinishReason: s.FinishReason, LatencyS: known(s.Timing.LatencyS), TTFTS: known(s.Timing.TTFTS),
-			TPOTS: known(s.Timing.TPOTS), PromptTokens: s.Usage.PromptTokens, CompletionTokens: s.Usage.CompletionTokens,
-			UsageEstimated: s.Usage.Estimated, CostUSD: s.CostUSD, Cached: s.Cached, Attempts: s.Attempts,
-		})
+	for i := range samples {
+		out = append(out, SampleRowOf(&samples[i]))
 	}
-	slices.SortStableFunc(out, func(a, b SampleRow) int {
+	SortSampleRows(out)
+	return out
+}
+
+// SampleRowOf flattens one sample, so that rows can be made while samples
+// are read one at a time.
+func SampleRowOf(s *results.Sample) SampleRow {
+	return SampleRow{
+		RunID: s.RunID, Key: s.Key, Runner: s.Runner, Model: s.Model, Set: s.Set, Task: s.Task, Cell: s.Cell,
+		InstanceID: s.InstanceID, Repeat: s.Repeat, Params: params(s.Params), Outcome: Outcome(*s), Score: s.Score,
+		Extracted: s.Extracted, ErrorKind: s.ErrorKind, ErrorClass: s.ErrorClass, Error: s.Error,
+		FinishReason: s.FinishReason, LatencyS: known(s.Timing.LatencyS), TTFTS: known(s.Timing.TTFTS),
+		TPOTS: known(s.Timing.TPOTS), PromptTokens: s.Usage.PromptTokens, CompletionTokens: s.Usage.CompletionTokens,
+		UsageEstimated: s.Usage.Estimated, CostUSD: s.CostUSD, Cached: s.Cached, Attempts: s.Attempts,
+	}
+}
+
+// SortSampleRows puts rows in SampleRows' order.
+func SortSampleRows(rows []SampleRow) {
+	slices.SortStableFunc(rows, func(a, b SampleRow) int {
 		return cmp.Or(cmp.Compare(a.Runner, b.Runner), cmp.Compare(a.Cell, b.Cell),
 			cmp.Compare(a.InstanceID, b.InstanceID), cmp.Compare(a.Repeat, b.Repeat))
 	})
-	return out
 }
 
 // known is nil for a duration the sample did not measure (zero).
@@ -126,16 +137,24 @@ type TaskRow struct {
 // TaskRows aggregates samples per runner and cell with reports.Aggregate,
 // in its order (runner, then cell).
 func TaskRows(runID string, samples []results.Sample) []TaskRow {
+	return TaskRowsBriefs(runID, results.Briefs(samples))
+}
+
+// TaskRowsBriefs is TaskRows over samples read as Briefs.
+func TaskRowsBriefs(runID string, samples []results.Brief) []TaskRow {
 	type key struct{ runner, cell string }
 	// Sum in key order: float addition is not associative.
-	sorted := slices.Clone(samples)
-	slices.SortStableFunc(sorted, func(a, b results.Sample) int { return cmp.Compare(a.Key, b.Key) })
+	sorted := make([]*results.Brief, len(samples))
+	for i := range samples {
+		sorted[i] = &samples[i]
+	}
+	slices.SortStableFunc(sorted, func(a, b *results.Brief) int { return cmp.Compare(a.Key, b.Key) })
 	cost := map[key]float64{}
 	for _, s := range sorted {
 		cost[key{s.Runner, s.Cell}] += s.CostUSD
 	}
 	var out []TaskRow
-	for _, c := range reports.Aggregate(samples) {
+	for _, c := range reports.AggregateBriefs(samples) {
 		r := TaskRow{
 			RunID: runID, Runner: c.Runner, Set: c.Set, Task: c.Task, Cell: c.Cell, N: c.N, Successes: c.Successes,
 			CILo: c.Lo, CIHi: c.Hi, Fractional: c.Fractional, RequestErrors: c.RequestErrors,

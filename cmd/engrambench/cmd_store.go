@@ -125,41 +125,55 @@ func writeRunList(w io.Writer, runs []store.RunInfo) error {
 	return tw.Flush()
 }
 
-// loadRunArg reads a run named on the command line: a run directory when
-// arg is a path that exists, else a run id in the store dsn names.
-func loadRunArg(ctx context.Context, arg, dsn string) (results.Run, []results.Sample, error) {
+// scanRunArg reads a run named on the command line, a run directory when
+// arg is a path that exists, else a run id in the store dsn names, and
+// calls fn with each of its samples in turn. A sample key met twice in a
+// directory (a damaged one) is an error.
+func scanRunArg(ctx context.Context, arg, dsn string, fn func(results.Sample) error) (results.Run, error) {
 	if _, err := os.Stat(arg); err == nil {
-		run, samples, err := results.ReadRunDir(arg)
+		run, err := results.ReadRun(arg)
 		if err != nil {
-			return run, nil, err
+			return run, err
 		}
-		samples, dups := results.Dedupe(samples)
-		if len(dups) > 0 {
-			return run, nil, fmt.Errorf("%s holds %d duplicate samples (first: %s); the run directory is damaged", filepath.Join(arg, results.SamplesFile), len(dups), dups[0])
+		path := filepath.Join(arg, results.SamplesFile)
+		f, err := os.Open(path)
+		if errors.Is(err, os.ErrNotExist) {
+			return run, nil
 		}
-		return run, samples, nil
+		if err != nil {
+			return run, err
+		}
+		defer f.Close()
+		seen := map[string]struct{}{}
+		return run, results.ScanSamples(f, path, func(s results.Sample) error {
+			if _, dup := seen[s.Key]; dup {
+				return fmt.Errorf("%s holds sample %s twice; the run directory is damaged", path, s.Key)
+			}
+			seen[s.Key] = struct{}{}
+			return fn(s)
+		})
 	}
 	if strings.ContainsRune(arg, os.PathSeparator) {
-		return results.Run{}, nil, usagef("%s: no such run directory", arg)
+		return results.Run{}, usagef("%s: no such run directory", arg)
 	}
 	st, err := store.Open(ctx, dsn)
 	if err != nil {
-		return results.Run{}, nil, err
+		return results.Run{}, err
 	}
 	defer st.Close()
 	run, err := st.Run(ctx, arg)
 	if errors.Is(err, store.ErrNotFound) {
-		return run, nil, usagef("%s is neither a run directory nor a run id in the store %s", arg, st)
+		return run, usagef("%s is neither a run directory nor a run id in the store %s", arg, st)
 	}
 	if err != nil {
-		return run, nil, err
+		return run, err
 	}
-	samples, err := st.Samples(ctx, arg)
-	return run, samples, err
+	return run, st.ScanSamples(ctx, arg, fn)
 }
 
-// loadRunBriefs is loadRunArg for what comparisons read: each sample's
-// Brief, so runs of millions of samples fit in memory.
+// loadRunBriefs reads a run named on the command line as scanRunArg does,
+// keeping what comparisons and per-task figures read: each sample's Brief,
+// so runs of millions of samples fit in memory.
 func loadRunBriefs(ctx context.Context, arg, dsn string) (results.Run, []results.Brief, error) {
 	if _, err := os.Stat(arg); err == nil {
 		run, briefs, err := results.ReadRunDirBriefs(arg)
@@ -211,7 +225,22 @@ func cmdExport(ctx context.Context, e env, args []string) error {
 	if *asCSV == *asJSON {
 		return usagef("give one of --csv and --json")
 	}
-	run, samples, err := loadRunArg(ctx, pos[0], *dsn)
+	// Per task, Briefs are all it takes; per sample, rows are made as the
+	// samples are read, and the samples (with their responses) let go.
+	var (
+		run    results.Run
+		briefs []results.Brief
+		rows   []store.SampleRow
+	)
+	if *perTask {
+		run, briefs, err = loadRunBriefs(ctx, pos[0], *dsn)
+	} else {
+		run, err = scanRunArg(ctx, pos[0], *dsn, func(s results.Sample) error {
+			rows = append(rows, store.SampleRowOf(&s))
+			return nil
+		})
+		store.SortSampleRows(rows)
+	}
 	if err != nil {
 		return err
 	}
@@ -225,13 +254,13 @@ func cmdExport(ctx context.Context, e env, args []string) error {
 	}
 	switch {
 	case *perTask && *asCSV:
-		err = store.WriteCSV(w, store.TaskRows(run.ID, samples))
+		err = store.WriteCSV(w, store.TaskRowsBriefs(run.ID, briefs))
 	case *perTask:
-		err = store.WriteJSON(w, store.TaskRows(run.ID, samples))
+		err = store.WriteJSON(w, store.TaskRowsBriefs(run.ID, briefs))
 	case *asCSV:
-		err = store.WriteCSV(w, store.SampleRows(samples))
+		err = store.WriteCSV(w, rows)
 	default:
-		err = store.WriteJSON(w, store.SampleRows(samples))
+		err = store.WriteJSON(w, rows)
 	}
 	if f != nil {
 		if cerr := f.Close(); err == nil {

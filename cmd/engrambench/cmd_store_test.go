@@ -202,6 +202,17 @@ func TestExport(t *testing.T) {
 	if err != nil || json.Unmarshal([]byte(stdout), &samples) != nil || len(samples) != 120 {
 		t.Errorf("per-sample JSON from the store: %v, %d rows", err, len(samples))
 	}
+	if err, fromDir, _ := callCmd(cmdExport, dir, "--json"); err != nil || fromDir != stdout {
+		t.Errorf("per-sample JSON differs between the directory and the store (%v)", err)
+	}
+
+	// A directory holding a sample twice is damaged: said, not exported.
+	lines, _ := os.ReadFile(filepath.Join(dir, results.SamplesFile))
+	first, _, _ := strings.Cut(string(lines), "\n")
+	os.WriteFile(filepath.Join(dir, results.SamplesFile), append(lines, first+"\n"...), 0o644)
+	if err, _, _ := callCmd(cmdExport, dir, "--csv"); err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Errorf("export of a directory with a duplicate sample: %v", err)
+	}
 
 	for _, args := range [][]string{{dir}, {dir, "--csv", "--json"}, {"--csv"}, {"no-such-run", "--csv", "--store", db}, {"./no/such/dir", "--csv"}} {
 		err, _, _ := callCmd(cmdExport, args...)
