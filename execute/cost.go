@@ -37,10 +37,12 @@ type spend struct {
 	usd    float64
 }
 
-func newSpend(b results.Budget, done []results.Sample) *spend {
+// newSpend starts counting against b from what prior (the samples a
+// resumed run had finished; nil for none) spent.
+func newSpend(b results.Budget, prior *spend) *spend {
 	s := &spend{budget: b}
-	for _, x := range done {
-		s.add(x)
+	if prior != nil {
+		s.tokens, s.usd = prior.tokens, prior.usd
 	}
 	return s
 }

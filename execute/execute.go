@@ -88,7 +88,7 @@ func Start(ctx context.Context, plan *suites.Plan, outDir string, opts Options) 
 	if err != nil {
 		return Outcome{}, err
 	}
-	return execute(ctx, plan, dir, run, nil, opts)
+	return execute(ctx, plan, dir, run, nil, nil, opts)
 }
 
 // newRunDir creates a run directory under outDir holding its run.json.
@@ -166,7 +166,7 @@ func Resume(ctx context.Context, dir string, cat suites.Catalog, ro ResumeOption
 }
 
 func resume(ctx context.Context, dir string, cat suites.Catalog, ro ResumeOptions, opts Options) (Outcome, error) {
-	run, samples, err := results.ReadRunDir(dir)
+	run, err := results.ReadRun(dir)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -180,12 +180,22 @@ func resume(ctx context.Context, dir string, cat suites.Catalog, ro ResumeOption
 	if err != nil {
 		return Outcome{}, err
 	}
-	done := make(map[string]results.Sample, len(samples))
-	for _, s := range samples {
+	// Only the finished samples' keys and what they spent are kept: a run
+	// of a million samples resumes without reading them all into memory.
+	done := map[string]struct{}{}
+	prior := &spend{}
+	err = results.ScanRunSamples(dir, func(s results.Sample) error {
 		if s.RunID != run.ID {
-			return Outcome{}, fmt.Errorf("%s: sample %s belongs to run %s, not %s", filepath.Join(dir, results.SamplesFile), s.Key, s.RunID, run.ID)
+			return fmt.Errorf("%s: sample %s belongs to run %s, not %s", filepath.Join(dir, results.SamplesFile), s.Key, s.RunID, run.ID)
 		}
-		done[s.Key] = s
+		if _, dup := done[s.Key]; !dup {
+			done[s.Key] = struct{}{}
+			prior.add(s)
+		}
+		return nil
+	})
+	if err != nil {
+		return Outcome{}, err
 	}
 	run.Resumed = append(run.Resumed, opts.now().UTC())
 	run.Status = results.StatusRunning
@@ -195,7 +205,7 @@ func resume(ctx context.Context, dir string, cat suites.Catalog, ro ResumeOption
 	if err := results.WriteRun(dir, run); err != nil {
 		return Outcome{}, fmt.Errorf("write %s: %w", results.RunFile, err)
 	}
-	return execute(ctx, plan, dir, run, done, opts)
+	return execute(ctx, plan, dir, run, done, prior, opts)
 }
 
 // runID names a run by suite and UTC start, with a random suffix so that
@@ -276,8 +286,9 @@ type worker struct {
 	conc   int
 }
 
-// execute runs the plan into dir, skipping samples whose keys are done.
-func execute(ctx context.Context, plan *suites.Plan, dir string, run results.Run, done map[string]results.Sample, opts Options) (Outcome, error) {
+// execute runs the plan into dir, skipping samples whose keys are done;
+// prior is what those spent (nil for none).
+func execute(ctx context.Context, plan *suites.Plan, dir string, run results.Run, done map[string]struct{}, prior *spend, opts Options) (Outcome, error) {
 	fail := func(err error) (Outcome, error) {
 		run.Status = results.StatusFailed
 		run.Message = err.Error()
@@ -357,7 +368,7 @@ func execute(ctx context.Context, plan *suites.Plan, dir string, run results.Run
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		finished = len(done)
-		spent    = newSpend(plan.Budget, doneSamples(done))
+		spent    = newSpend(plan.Budget, prior)
 		halted   atomic.Bool
 	)
 	if spent.exhausted() {
@@ -439,7 +450,7 @@ func execute(ctx context.Context, plan *suites.Plan, dir string, run results.Run
 // per-cell limit. A set whose instances depend on the runner
 // (tasks.RunnerSpecific) is walked once per runner, with the runner in the
 // context.
-func produce(ctx context.Context, plan *suites.Plan, workers []*worker, done map[string]results.Sample) error {
+func produce(ctx context.Context, plan *suites.Plan, workers []*worker, done map[string]struct{}) error {
 	for _, t := range plan.Tasks {
 		p := effectiveParams(t, plan.Limit)
 		if rs, ok := t.Set.(tasks.RunnerSpecific); ok && rs.RunnerSpecific(p) {
@@ -460,7 +471,7 @@ func produce(ctx context.Context, plan *suites.Plan, workers []*worker, done map
 // feed sends one walk over a set's instances to the given workers: the
 // samples of the shard sh that are not done yet. Every instance is still
 // generated, since a set cannot be asked for one instance alone.
-func feed(ctx context.Context, set tasks.TaskSet, p params.Values, limit int, sh shard.Shard, workers []*worker, done map[string]results.Sample) error {
+func feed(ctx context.Context, set tasks.TaskSet, p params.Values, limit int, sh shard.Shard, workers []*worker, done map[string]struct{}) error {
 	scorer := set.Scorer()
 	repeats := max(p.Int("samples"), 1)
 	perCell := map[string]int{}
@@ -628,14 +639,6 @@ type Progress interface {
 }
 
 var errBudget = errors.New("budget reached")
-
-func doneSamples(done map[string]results.Sample) []results.Sample {
-	out := make([]results.Sample, 0, len(done))
-	for _, s := range done {
-		out = append(out, s)
-	}
-	return out
-}
 
 type noProgress struct{}
 

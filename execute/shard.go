@@ -92,7 +92,7 @@ func StartShard(ctx context.Context, plan *suites.Plan, outDir string, cat suite
 	if err != nil {
 		return Outcome{}, err
 	}
-	return execute(ctx, plan, dir, run, nil, opts)
+	return execute(ctx, plan, dir, run, nil, nil, opts)
 }
 
 // lockPath is the lock file of a shard run directory: a hidden file beside

@@ -79,6 +79,22 @@ func ReadRunDir(dir string) (Run, []Sample, error) {
 	return r, samples, err
 }
 
+// ScanRunSamples calls fn with each sample of the run directory dir in
+// turn, holding one at a time, with ScanSamples' rules; a directory without
+// samples.jsonl has none.
+func ScanRunSamples(dir string, fn func(Sample) error) error {
+	path := filepath.Join(dir, SamplesFile)
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return ScanSamples(f, path, fn)
+}
+
 // Dedupe keeps the first sample of each key; a key seen twice means a
 // broken resume, so the duplicates are returned for the caller to report.
 // It works in place: kept shares samples' backing array.

@@ -136,16 +136,8 @@ func scanRunArg(ctx context.Context, arg, dsn string, fn func(results.Sample) er
 			return run, err
 		}
 		path := filepath.Join(arg, results.SamplesFile)
-		f, err := os.Open(path)
-		if errors.Is(err, os.ErrNotExist) {
-			return run, nil
-		}
-		if err != nil {
-			return run, err
-		}
-		defer f.Close()
 		seen := map[string]struct{}{}
-		return run, results.ScanSamples(f, path, func(s results.Sample) error {
+		return run, results.ScanRunSamples(arg, func(s results.Sample) error {
 			if _, dup := seen[s.Key]; dup {
 				return fmt.Errorf("%s holds sample %s twice; the run directory is damaged", path, s.Key)
 			}
