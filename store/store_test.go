@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -242,6 +243,42 @@ func TestConcurrentOpen(t *testing.T) {
 		wg.Wait()
 		if err := errors.Join(errs...); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// A duplicate line past the first batch of an import still loses to the
+// first copy, and the cell statistics count each sample once.
+func TestImportDuplicateAcrossBatches(t *testing.T) {
+	backends(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := openT(t, dsn)
+		run := mkRun("big-1", "quick", t0, results.StatusComplete, "lookup", "random")
+		all := mkSamples(run, cells, 3*batchRows/len(cells)+7, func(r string, i int) float64 { return 1 })
+		if len(all) <= 2*batchRows {
+			t.Fatalf("only %d samples: the test needs several batches", len(all))
+		}
+		again := all[0]
+		zero := 0.0
+		again.Score = &zero
+		dir := filepath.Join(t.TempDir(), run.ID)
+		writeRunDir(t, dir, run, append(slices.Clone(all), again))
+		imp, err := s.Import(ctx, dir)
+		if err != nil || imp.Samples != len(all) || len(imp.Duplicates) != 1 {
+			t.Fatalf("import: %d samples, dups %v, %v", imp.Samples, imp.Duplicates, err)
+		}
+		got, err := s.Samples(ctx, run.ID)
+		if err != nil || len(got) != len(all) {
+			t.Fatalf("%d samples back, %v", len(got), err)
+		}
+		var ones int
+		for _, g := range got {
+			if g.Score != nil && *g.Score == 1 {
+				ones++
+			}
+		}
+		if ones != len(all) {
+			t.Errorf("%d of %d samples kept their first score: the later duplicate replaced one", ones, len(all))
 		}
 	})
 }

@@ -141,62 +141,114 @@ func (s *Store) PutSamples(ctx context.Context, samples []results.Sample) error 
 }
 
 func (s *Store) putSamples(ctx context.Context, tx *sql.Tx, samples []results.Sample) error {
-	type key struct{ run, sample string }
-	seen := make(map[key]bool, len(samples))
-	rows := make([][]any, 0, len(samples))
-	for _, sm := range samples {
-		k := key{sm.RunID, sm.Key}
-		if seen[k] {
-			continue
+	w := s.newSampleWriter(tx)
+	defer w.close()
+	for i := range samples {
+		if err := w.add(ctx, &samples[i]); err != nil {
+			return err
 		}
-		seen[k] = true
-		if sm.RunID == "" || sm.Key == "" {
-			return fmt.Errorf("store: sample %q of run %q lacks a run id or key", sm.Key, sm.RunID)
-		}
-		rec, err := json.Marshal(sm)
-		if err != nil {
-			return fmt.Errorf("store sample %s: %w", sm.Key, err)
-		}
-		var score any
-		if sm.Score != nil {
-			score = *sm.Score
-		}
-		rows = append(rows, []any{
-			sm.RunID, sm.Key, sm.Runner, sm.Model, sm.Set, sm.Task, sm.Cell, sm.InstanceID, sm.Repeat,
-			Outcome(sm), score, sm.Timing.LatencyS, sm.Timing.TTFTS, sm.Usage.PromptTokens, sm.Usage.CompletionTokens, sm.CostUSD, string(rec),
-		})
 	}
-	var full *sql.Stmt
-	for len(rows) > 0 {
-		n := min(len(rows), batchRows)
-		var st *sql.Stmt
+	return w.finish(ctx)
+}
+
+// sampleWriter upserts samples in batches within one transaction, keeping
+// the first of two with one key, and refreshes the cell statistics of the
+// cells it touched once at the end. It holds a batch of rows and the keys
+// seen, never all the samples, so a run of a million imports in little
+// memory.
+type sampleWriter struct {
+	s       *Store
+	tx      *sql.Tx
+	seen    map[sampleKey]struct{}
+	touched map[string]map[cellKey]bool
+	order   []string // runs in the order first touched
+	rows    [][]any
+	full    *sql.Stmt // the prepared statement for a full batch
+}
+
+type sampleKey struct{ run, sample string }
+type cellKey struct{ runner, cell string }
+
+func (s *Store) newSampleWriter(tx *sql.Tx) *sampleWriter {
+	return &sampleWriter{s: s, tx: tx, seen: map[sampleKey]struct{}{}, touched: map[string]map[cellKey]bool{}}
+}
+
+// add queues one sample, writing a batch when one is full.
+func (w *sampleWriter) add(ctx context.Context, sm *results.Sample) error {
+	k := sampleKey{sm.RunID, sm.Key}
+	if _, dup := w.seen[k]; dup {
+		return nil
+	}
+	w.seen[k] = struct{}{}
+	if sm.RunID == "" || sm.Key == "" {
+		return fmt.Errorf("store: sample %q of run %q lacks a run id or key", sm.Key, sm.RunID)
+	}
+	rec, err := json.Marshal(sm)
+	if err != nil {
+		return fmt.Errorf("store sample %s: %w", sm.Key, err)
+	}
+	var score any
+	if sm.Score != nil {
+		score = *sm.Score
+	}
+	w.rows = append(w.rows, []any{
+		sm.RunID, sm.Key, sm.Runner, sm.Model, sm.Set, sm.Task, sm.Cell, sm.InstanceID, sm.Repeat,
+		Outcome(*sm), score, sm.Timing.LatencyS, sm.Timing.TTFTS, sm.Usage.PromptTokens, sm.Usage.CompletionTokens, sm.CostUSD, string(rec),
+	})
+	m := w.touched[sm.RunID]
+	if m == nil {
+		m = map[cellKey]bool{}
+		w.touched[sm.RunID] = m
+		w.order = append(w.order, sm.RunID)
+	}
+	m[cellKey{sm.Runner, sm.Cell}] = true
+	if len(w.rows) == batchRows {
+		return w.flush(ctx)
+	}
+	return nil
+}
+
+// flush writes the queued rows.
+func (w *sampleWriter) flush(ctx context.Context) error {
+	if len(w.rows) == 0 {
+		return nil
+	}
+	n := len(w.rows)
+	st := w.full
+	if n < batchRows || st == nil {
 		var err error
-		if n == batchRows && full != nil {
-			st = full
+		if st, err = w.tx.PrepareContext(ctx, w.s.upsertSamples(n)); err != nil {
+			return err
+		}
+		if n == batchRows {
+			w.full = st
 		} else {
-			st, err = tx.PrepareContext(ctx, s.upsertSamples(n))
-			if err != nil {
-				return err
-			}
-			if n == batchRows {
-				full = st
-			} else {
-				defer st.Close()
-			}
+			defer st.Close()
 		}
-		args := make([]any, 0, n*len(sampleColumns))
-		for _, r := range rows[:n] {
-			args = append(args, r...)
-		}
-		if _, err := st.ExecContext(ctx, args...); err != nil {
-			return fmt.Errorf("store samples: %w", err)
-		}
-		rows = rows[n:]
 	}
-	if full != nil {
-		full.Close()
+	args := make([]any, 0, n*len(sampleColumns))
+	for _, r := range w.rows {
+		args = append(args, r...)
 	}
-	return s.refreshCells(ctx, tx, samples)
+	if _, err := st.ExecContext(ctx, args...); err != nil {
+		return fmt.Errorf("store samples: %w", err)
+	}
+	w.rows = w.rows[:0]
+	return nil
+}
+
+// finish writes what is queued and refreshes the touched cells.
+func (w *sampleWriter) finish(ctx context.Context) error {
+	if err := w.flush(ctx); err != nil {
+		return err
+	}
+	return w.s.refreshCells(ctx, w.tx, w.order, w.touched)
+}
+
+func (w *sampleWriter) close() {
+	if w.full != nil {
+		w.full.Close()
+	}
 }
 
 // cellStatsSelect aggregates samples into cell_stats rows, by the rules of
@@ -219,19 +271,7 @@ const cellStatsInsert = `INSERT INTO cell_stats (run_id, runner, cell, set_name,
 // refreshCells recomputes the cell_stats rows of the cells samples touched:
 // per cell when a run has few touched cells (a recorder's flush), else the
 // whole run at once (an import).
-func (s *Store) refreshCells(ctx context.Context, tx *sql.Tx, samples []results.Sample) error {
-	type cell struct{ runner, cell string }
-	touched := map[string]map[cell]bool{}
-	var order []string
-	for _, sm := range samples {
-		m := touched[sm.RunID]
-		if m == nil {
-			m = map[cell]bool{}
-			touched[sm.RunID] = m
-			order = append(order, sm.RunID)
-		}
-		m[cell{sm.Runner, sm.Cell}] = true
-	}
+func (s *Store) refreshCells(ctx context.Context, tx *sql.Tx, order []string, touched map[string]map[cellKey]bool) error {
 	for _, run := range order {
 		cells := touched[run]
 		if len(cells) > 16 {
@@ -284,23 +324,46 @@ type Imported struct {
 }
 
 // Import loads a run directory (run.json and samples.jsonl) into the
-// store in one transaction. Importing it again, or after a resume added
-// samples, updates the run and adds the new samples only.
+// store in one transaction, reading the samples one at a time. Importing
+// it again, or after a resume added samples, updates the run and adds the
+// new samples only.
 func (s *Store) Import(ctx context.Context, dir string) (Imported, error) {
-	run, samples, err := results.ReadRunDir(dir)
+	run, err := results.ReadRun(dir)
 	if err != nil {
 		return Imported{}, err
 	}
-	kept, dups := results.Dedupe(samples)
-	for _, sm := range kept {
-		if sm.RunID != run.ID {
-			return Imported{}, fmt.Errorf("%s: sample %s belongs to run %s, not %s", filepath.Join(dir, results.SamplesFile), sm.Key, sm.RunID, run.ID)
-		}
-	}
-	if err := s.ImportRun(ctx, run, kept); err != nil {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
 		return Imported{}, err
 	}
-	return Imported{Run: run, Samples: len(kept), Duplicates: dups}, nil
+	defer tx.Rollback()
+	if err := s.putRun(ctx, tx, run); err != nil {
+		return Imported{}, err
+	}
+	w := s.newSampleWriter(tx)
+	defer w.close()
+	imp := Imported{Run: run}
+	err = results.ScanRunSamples(dir, func(sm results.Sample) error {
+		if sm.RunID != run.ID {
+			return fmt.Errorf("%s: sample %s belongs to run %s, not %s", filepath.Join(dir, results.SamplesFile), sm.Key, sm.RunID, run.ID)
+		}
+		if _, dup := w.seen[sampleKey{sm.RunID, sm.Key}]; dup {
+			imp.Duplicates = append(imp.Duplicates, sm.Key)
+			return nil
+		}
+		imp.Samples++
+		return w.add(ctx, &sm)
+	})
+	if err == nil {
+		err = w.finish(ctx)
+	}
+	if err == nil {
+		err = tx.Commit()
+	}
+	if err != nil {
+		return Imported{}, err
+	}
+	return imp, nil
 }
 
 // ImportRun writes a run and its samples in one transaction.
