@@ -150,7 +150,7 @@ func decodeBriefs(r io.Reader, name string, lines int) ([]Brief, error) {
 	scores := make([]float64, 0, lines) // every Score points in here
 	in := newInterner()
 	var w briefWire
-	err := scanLines(r, name, func(line []byte, n int) error {
+	err := scanLines(r, name, func(line []byte, n int, _ int64) error {
 		w = briefWire{Params: paramsBytes{raw: w.Params.raw[:0]}}
 		if err := json.Unmarshal(line, &w); err != nil {
 			return fmt.Errorf("%s:%d: malformed sample: %w", name, n, err)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"sync"
 	"time"
+	"unicode"
 )
 
 // SamplesFile is the name of the per-sample log in a run directory.
@@ -181,24 +182,50 @@ func DecodeSamples(r io.Reader, name string) ([]Sample, error) {
 // ScanSamples calls fn for each sample of r in order, holding one at a
 // time, with the same rules as DecodeSamples.
 func ScanSamples(r io.Reader, name string, fn func(Sample) error) error {
-	return scanLines(r, name, func(b []byte, line int) error {
-		var s Sample
-		if err := json.Unmarshal(b, &s); err != nil {
-			return fmt.Errorf("%s:%d: malformed sample: %w", name, line, err)
+	return ScanSamplesAt(r, name, func(s Sample, _ int64, _ int) error { return fn(s) })
+}
+
+// ScanSamplesAt is ScanSamples that also gives where each sample's line
+// lies in r (its byte offset and length, blanks around it left out), for
+// readers that keep an index and come back for a sample with ReadSampleAt.
+func ScanSamplesAt(r io.Reader, name string, fn func(s Sample, off int64, n int) error) error {
+	return scanLines(r, name, func(b []byte, line int, off int64) error {
+		s, err := decodeSampleLine(b)
+		if err != nil {
+			return fmt.Errorf("%s:%d: %w", name, line, err)
 		}
-		if s.Key == "" {
-			return fmt.Errorf("%s:%d: sample has no key", name, line)
-		}
-		return fn(s)
+		return fn(s, off, len(b))
 	})
 }
 
-// scanLines calls fn with each non-blank line of r, trimmed, and its
-// number; the bytes are valid only during the call. A last line without a
-// newline is a torn write and is skipped.
-func scanLines(r io.Reader, name string, fn func(b []byte, line int) error) error {
+// ReadSampleAt reads the sample whose line is the n bytes at off in r, as
+// ScanSamplesAt reported it.
+func ReadSampleAt(r io.ReaderAt, off int64, n int) (Sample, error) {
+	b := make([]byte, n)
+	if _, err := r.ReadAt(b, off); err != nil {
+		return Sample{}, err
+	}
+	return decodeSampleLine(b)
+}
+
+func decodeSampleLine(b []byte) (Sample, error) {
+	var s Sample
+	if err := json.Unmarshal(b, &s); err != nil {
+		return s, fmt.Errorf("malformed sample: %w", err)
+	}
+	if s.Key == "" {
+		return s, errors.New("sample has no key")
+	}
+	return s, nil
+}
+
+// scanLines calls fn with each non-blank line of r, trimmed, its number
+// and the offset of its first byte; the bytes are valid only during the
+// call. A last line without a newline is a torn write and is skipped.
+func scanLines(r io.Reader, name string, fn func(b []byte, line int, off int64) error) error {
 	br := bufio.NewReaderSize(r, 1<<20)
 	var long []byte // a line longer than br's buffer, gathered
+	var pos int64   // offset of the line being read
 	for line := 1; ; line++ {
 		b, err := br.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
@@ -215,11 +242,14 @@ func scanLines(r io.Reader, name string, fn func(b []byte, line int) error) erro
 		if err != nil {
 			return fmt.Errorf("%s:%d: %w", name, line, err)
 		}
+		start := pos
+		pos += int64(len(b))
+		lead := len(b) - len(bytes.TrimLeftFunc(b, unicode.IsSpace))
 		b = bytes.TrimSpace(b)
 		if len(b) == 0 {
 			continue
 		}
-		if err := fn(b, line); err != nil {
+		if err := fn(b, line, start+int64(lead)); err != nil {
 			return err
 		}
 	}

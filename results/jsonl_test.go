@@ -107,3 +107,26 @@ func FuzzDecodeSamples(f *testing.F) {
 		}
 	})
 }
+
+// Offsets from ScanSamplesAt read each sample back, whatever blanks and
+// line endings surround it.
+func TestScanSamplesAtOffsetsReadBack(t *testing.T) {
+	long := strings.Repeat("x", 3<<20)
+	in := "\n  {\"key\":\"a|1|0\",\"response\":\"one\"}\r\n\n\t{\"key\":\"a|2|0\",\"response\":\"" + long + "\"}  \n{\"key\":\"a|3|0\"}\n{\"key\":\"a|torn"
+	r := strings.NewReader(in)
+	var keys []string
+	err := ScanSamplesAt(r, "f", func(s Sample, off int64, n int) error {
+		back, err := ReadSampleAt(strings.NewReader(in), off, n)
+		if err != nil {
+			return err
+		}
+		if back.Key != s.Key || back.Response != s.Response {
+			t.Errorf("%s read back as %s", s.Key, back.Key)
+		}
+		keys = append(keys, s.Key)
+		return nil
+	})
+	if err != nil || strings.Join(keys, ",") != "a|1|0,a|2|0,a|3|0" {
+		t.Fatalf("keys %v, %v", keys, err)
+	}
+}

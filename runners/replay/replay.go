@@ -8,6 +8,11 @@
 // replayed response carries the recorded text, reasoning, finish reason,
 // model, usage and timing; it sends nothing, so Attempts is 0.
 //
+// Only an index is held (each request hash's line in the file, its offset
+// and length); a response is read back from the file when it is asked
+// for, so replaying a run of a million samples takes tens of megabytes,
+// not the gigabytes its responses fill.
+//
 // A sample whose request failed in the old run replays as the same
 // failure: a *runners.RequestError of the recorded class, never a wrong
 // answer. Its error says it is permanent, so retry middleware does not
@@ -50,15 +55,24 @@ var specs = []params.Spec{
 type Runner struct {
 	name   string
 	path   string // absolute path of the samples file
+	file   *os.File
 	runner string // the replayed runner's name in the old run
 	model  string
-	byHash map[string]results.Sample
+	byHash map[string]line
+}
+
+// line is where a recorded sample lies in the samples file.
+type line struct {
+	off    int64
+	n      int
+	failed bool // the old request failed (requestFailed)
 }
 
 var (
 	_ runners.Runner     = (*Runner)(nil)
 	_ runners.Identifier = (*Runner)(nil)
 	_ runners.Modeler    = (*Runner)(nil)
+	_ runners.Closer     = (*Runner)(nil)
 )
 
 // New reads the recorded samples and indexes those of the chosen runner.
@@ -83,21 +97,37 @@ func New(name string, p params.Values) (runners.Runner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
-	samples, err := results.ReadSamples(path)
-	if err != nil {
-		return nil, fmt.Errorf("replay: %w", err)
-	}
-	which, err := chooseRunner(samples, p.String("runner"), path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
 	if name == "" {
 		name = "replay"
 	}
-	r := &Runner{name: name, path: path, runner: which, byHash: map[string]results.Sample{}}
-	for _, s := range samples {
-		if s.Runner != which || s.RequestHash == "" {
-			continue
+	r := &Runner{name: name, path: path, file: f, byHash: map[string]line{}}
+	if err := r.index(p.String("runner")); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("replay: %w", err)
+	}
+	return r, nil
+}
+
+// index reads the file once, noting the runners it holds and where each
+// of the chosen runner's requests is answered. With want empty the file
+// must hold one runner; the others' samples are skipped, not kept.
+func (r *Runner) index(want string) error {
+	seen := map[string]bool{}
+	err := results.ScanSamplesAt(r.file, r.path, func(s results.Sample, off int64, n int) error {
+		seen[s.Runner] = true
+		target := want
+		if target == "" {
+			if r.runner == "" {
+				r.runner = s.Runner // the first runner met; chooseRunner refuses a second
+			}
+			target = r.runner
+		}
+		if s.Runner != target || s.RequestHash == "" {
+			return nil
 		}
 		if r.model == "" {
 			r.model = s.Model
@@ -105,12 +135,22 @@ func New(name string, p params.Values) (runners.Runner, error) {
 		// The same request can appear twice (a task shared by two cells, a
 		// duplicate left by a broken resume): any recorded answer answers it,
 		// and an answer is preferred to a failure.
-		if old, seen := r.byHash[s.RequestHash]; seen && !(requestFailed(old) && !requestFailed(s)) {
-			continue
+		failed := requestFailed(s)
+		if old, ok := r.byHash[s.RequestHash]; ok && !(old.failed && !failed) {
+			return nil
 		}
-		r.byHash[s.RequestHash] = s
+		r.byHash[s.RequestHash] = line{off, n, failed}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	return r, nil
+	which, err := chooseRunner(seen, want, r.path)
+	if err != nil {
+		return err
+	}
+	r.runner = which
+	return nil
 }
 
 // samplesPath resolves from (a run directory or a samples file) to the
@@ -135,11 +175,7 @@ func samplesPath(from string) (string, error) {
 
 // chooseRunner returns want if the samples have it, or the only runner
 // when want is empty; otherwise an error listing the runners there are.
-func chooseRunner(samples []results.Sample, want, path string) (string, error) {
-	seen := map[string]bool{}
-	for _, s := range samples {
-		seen[s.Runner] = true
-	}
+func chooseRunner(seen map[string]bool, want, path string) (string, error) {
 	names := make([]string, 0, len(seen))
 	for n := range seen {
 		names = append(names, n)
@@ -176,17 +212,27 @@ func (r *Runner) Identity() string { return "replay:" + r.path + "|" + r.runner 
 // Len is the number of distinct requests that can be replayed.
 func (r *Runner) Len() int { return len(r.byHash) }
 
+// Close lets go of the samples file.
+func (r *Runner) Close() error { return r.file.Close() }
+
 // Generate returns the recorded response to req.
 func (r *Runner) Generate(ctx context.Context, req runners.Request) (runners.Response, error) {
 	if err := ctx.Err(); err != nil {
 		return runners.Response{}, err
 	}
 	hash := req.Hash()
-	s, ok := r.byHash[hash]
+	at, ok := r.byHash[hash]
 	if !ok {
 		return runners.Response{}, &runners.RequestError{
 			Class: runners.ClassClient,
 			Err:   fmt.Errorf("no recorded response for request %s from runner %q in %s", hash, r.runner, r.path),
+		}
+	}
+	s, err := results.ReadSampleAt(r.file, at.off, at.n)
+	if err != nil || s.RequestHash != hash {
+		return runners.Response{}, &runners.RequestError{
+			Class: runners.ClassClient,
+			Err:   fmt.Errorf("%s changed since the replay began (request %s no longer where it was: %v)", r.path, hash, err),
 		}
 	}
 	if requestFailed(s) {

@@ -65,7 +65,26 @@ func newReplay(t *testing.T, p params.Values) *Runner {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { r.(*Runner).Close() })
 	return r.(*Runner)
+}
+
+// Responses are read back from the file when asked for; a file rewritten
+// under the replay is said to have changed, never answered from.
+func TestReplayNoticesTheFileChanged(t *testing.T) {
+	dir := writeRun(t, answered("gpt", "q1", 0, "(A)"), answered("gpt", "q2", 0, "(B)"))
+	r := newReplay(t, params.Values{"from": dir})
+	path := filepath.Join(dir, results.SamplesFile)
+	b, _ := os.ReadFile(path)
+	lines := strings.SplitAfter(string(b), "\n")
+	if err := os.WriteFile(path, []byte(lines[1]+lines[0]), 0o644); err != nil { // same bytes, swapped
+		t.Fatal(err)
+	}
+	_, err := r.Generate(context.Background(), request("q1", 0))
+	var re *runners.RequestError
+	if !errors.As(err, &re) || re.Class != runners.ClassClient || !strings.Contains(err.Error(), "changed") {
+		t.Fatalf("after the file changed: %v", err)
+	}
 }
 
 func TestReplayServesRecordedResponses(t *testing.T) {
