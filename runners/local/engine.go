@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/shirou/gopsutil/v4/process"
+
+	"github.com/engrambench/engrambench/internal/procgroup"
 )
 
 // EngineConfig says how to start and watch an engine process.
@@ -71,7 +73,7 @@ func StartEngine(ctx context.Context, cfg EngineConfig) (*Engine, error) {
 	cmd := exec.Command("/bin/sh", "-c", command)
 	cmd.Stdout = out
 	cmd.Stderr = out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = procgroup.Attr(syscall.SIGKILL)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %q: %w", command, err)
 	}

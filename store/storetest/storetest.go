@@ -34,6 +34,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/engrambench/engrambench/internal/procgroup"
 )
 
 // EnvDSN names the variable holding an existing server's DSN.
@@ -196,7 +198,8 @@ func (s *server) run(bin, data string, port int, cred *syscall.Credential) error
 	cmd.Dir = s.dir
 	cmd.Stdout, cmd.Stderr = log, log
 	// Pdeathsig stops the server if the test binary dies without Main.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true, Pdeathsig: syscall.SIGQUIT}
+	cmd.SysProcAttr = procgroup.Attr(syscall.SIGQUIT)
+	cmd.SysProcAttr.Credential = cred
 	if err := cmd.Start(); err != nil {
 		return err
 	}

@@ -147,11 +147,11 @@ func reachable(p string, uid, gid int) error {
 		var bits uint32
 		switch {
 		case int(st.Uid) == uid:
-			bits = (st.Mode >> 6) & 7
+			bits = uint32(st.Mode>>6) & 7
 		case int(st.Gid) == gid:
-			bits = (st.Mode >> 3) & 7
+			bits = uint32(st.Mode>>3) & 7
 		default:
-			bits = st.Mode & 7
+			bits = uint32(st.Mode) & 7
 		}
 		if bits&need != need {
 			return fmt.Errorf("%s is not readable by uid %d (on the way to %s)", cur, uid, p)

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/engrambench/engrambench/internal/procgroup"
 )
 
 // noneBackend runs programs on the host with no isolation: a scrubbed
@@ -82,6 +84,6 @@ func (noneBackend) run(ctx context.Context, spec *Spec, out *capture) (Result, e
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = env
 	cmd.Dir = rewrite(spec.Dir)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = procgroup.Attr(syscall.SIGKILL)
 	return startAndWait(ctx, cmd, spec, out, killGroup)
 }
