@@ -275,7 +275,11 @@ func New(cfg Config) (*Sandbox, error) {
 	}
 	if len(s.backends) == 0 {
 		if !cfg.AllowUnsafe {
-			return nil, fmt.Errorf("%w: %s; install bubblewrap or enable unprivileged user namespaces (kernel.unprivileged_userns_clone=1, a container run with a seccomp profile that allows unshare), or pass the explicit unsafe option to run candidates without isolation", ErrNoIsolation, strings.Join(s.reasons, "; "))
+			fix := "install bubblewrap or enable unprivileged user namespaces (kernel.unprivileged_userns_clone=1, a container run with a seccomp profile that allows unshare), or "
+			if runtime.GOOS != "linux" {
+				fix = ""
+			}
+			return nil, fmt.Errorf("%w: %s; %spass the explicit unsafe option to run candidates without isolation", ErrNoIsolation, strings.Join(s.reasons, "; "), fix)
 		}
 		s.unsafe = true
 	}
