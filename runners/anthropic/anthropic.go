@@ -90,7 +90,6 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -280,29 +279,18 @@ func normalizeURL(s string) (string, error) {
 	return strings.TrimRight(s, "/"), nil
 }
 
-// loadKey reads the API key from the file when one is named, else from
-// the environment variable. Errors name where the key was looked for,
-// never what was found.
+// loadKey reads the API key (runners.ReadKey), which the API requires.
 func loadKey(env, file string) (string, error) {
-	if file != "" {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", fmt.Errorf("api_key_file: %w", err)
-		}
-		key := strings.TrimSpace(string(b))
-		if key == "" {
-			return "", fmt.Errorf("api_key_file %s is empty", file)
-		}
+	key, err := runners.ReadKey(env, file)
+	switch {
+	case err != nil:
+		return "", err
+	case key != "":
 		return key, nil
-	}
-	if env == "" {
+	case env == "":
 		return "", errors.New("api_key_env is empty and no api_key_file is set")
 	}
-	key := strings.TrimSpace(os.Getenv(env))
-	if key == "" {
-		return "", fmt.Errorf("no API key: environment variable %s is empty (or set api_key_file)", env)
-	}
-	return key, nil
+	return "", fmt.Errorf("no API key: environment variable %s is empty (or set api_key_file)", env)
 }
 
 // Name is the runner's name in the suite.

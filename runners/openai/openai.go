@@ -91,7 +91,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -237,7 +236,7 @@ func New(name string, p params.Values) (runners.Runner, error) {
 			errs = append(errs, err)
 		}
 	}
-	key, err := readKey(v.String("api_key_env"), v.String("api_key_file"))
+	key, err := runners.ReadKey(v.String("api_key_env"), v.String("api_key_file"))
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -298,26 +297,6 @@ func checkURL(raw string) (string, error) {
 		return "", fmt.Errorf("url %q must not have a query or fragment", u.Redacted())
 	}
 	return strings.TrimRight(raw, "/"), nil
-}
-
-// readKey reads the API key from a file or an environment variable. Errors
-// name where it was looked for, never what was found.
-func readKey(env, file string) (string, error) {
-	if file != "" {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", fmt.Errorf("api_key_file: %w", err)
-		}
-		key := strings.TrimSpace(string(b))
-		if key == "" {
-			return "", fmt.Errorf("api_key_file %s is empty", file)
-		}
-		return key, nil
-	}
-	if env == "" {
-		return "", nil
-	}
-	return strings.TrimSpace(os.Getenv(env)), nil
 }
 
 // setExtra checks the extra JSON object and keeps its members, compacted.
