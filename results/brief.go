@@ -55,19 +55,23 @@ func (b *Brief) OK() bool { return b.Error == "" && b.Score != nil }
 
 // BriefOf returns the Brief of s.
 func BriefOf(s *Sample) Brief {
-	b := Brief{
+	return Brief{
 		Key: s.Key, Runner: s.Runner, Set: s.Set, Task: s.Task, Cell: s.Cell,
 		InstanceID: s.InstanceID, Repeat: s.Repeat, Params: s.Params,
 		Score: s.Score, ScoreDetail: s.ScoreDetail, Extracted: s.Extracted,
-		Error: s.Error, ErrorKind: s.ErrorKind, ErrorClass: s.ErrorClass,
+		Error: clipError(s.Error), ErrorKind: s.ErrorKind, ErrorClass: s.ErrorClass,
 		Answered: strings.TrimSpace(s.Response) != "", Cached: s.Cached, CostUSD: s.CostUSD,
 		PromptTokens: s.Usage.PromptTokens, CompletionTokens: s.Usage.CompletionTokens, Estimated: s.Usage.Estimated,
 		LatencyS: s.Timing.LatencyS, TTFTS: s.Timing.TTFTS, TPOTS: s.Timing.TPOTS,
 	}
-	if len(b.Error) > briefErrorLen {
-		b.Error = b.Error[:briefErrorLen]
+}
+
+// clipError is the start of an error text a Brief keeps.
+func clipError(e string) string {
+	if len(e) > briefErrorLen {
+		return e[:briefErrorLen]
 	}
-	return b
+	return e
 }
 
 // Briefs returns the Brief of every sample, in order.
@@ -89,17 +93,23 @@ func NewBriefer() *Briefer { return &Briefer{in: newInterner()} }
 // Brief is BriefOf(s) with its repeated strings shared.
 func (br *Briefer) Brief(s *Sample) Brief {
 	b := BriefOf(s)
-	in := br.in
+	br.in.share(&b)
+	if t, ok := br.in.labels[b.Cell]; ok {
+		b.Params = t
+	} else {
+		br.in.labels[b.Cell] = b.Params
+	}
+	return b
+}
+
+// share makes b's repeated strings the interner's copies and its instance
+// id a part of its key. The labels are the caller's to share: how depends
+// on whether they are decoded yet.
+func (in *interner) share(b *Brief) {
 	b.Runner, b.Set, b.Task, b.Cell = in.str(b.Runner), in.str(b.Set), in.str(b.Task), in.str(b.Cell)
 	b.ErrorKind, b.ErrorClass = in.str(b.ErrorKind), in.str(b.ErrorClass)
 	b.Extracted, b.ScoreDetail, b.Error = in.some(b.Extracted), in.some(b.ScoreDetail), in.some(b.Error)
-	if t, ok := in.labels[b.Cell]; ok {
-		b.Params = t
-	} else {
-		in.labels[b.Cell] = b.Params
-	}
 	b.InstanceID = keyed(b.Key, b.Runner, b.InstanceID)
-	return b
 }
 
 // keyed returns id as a substring of key when key is runner|id|repeat, so
@@ -159,18 +169,15 @@ func decodeBriefs(r io.Reader, name string, lines int) ([]Brief, error) {
 			return fmt.Errorf("%s:%d: sample has no key", name, n)
 		}
 		b := Brief{
-			Key: w.Key, Runner: in.str(w.Runner), Set: in.str(w.Set), Task: in.str(w.Task), Cell: in.str(w.Cell),
+			Key: w.Key, Runner: w.Runner, Set: w.Set, Task: w.Task, Cell: w.Cell,
 			InstanceID: w.InstanceID, Repeat: w.Repeat,
-			ScoreDetail: in.some(w.ScoreDetail), Extracted: in.some(w.Extracted), Error: w.Error,
-			ErrorKind: in.str(w.ErrorKind), ErrorClass: in.str(w.ErrorClass),
+			ScoreDetail: w.ScoreDetail, Extracted: w.Extracted, Error: clipError(w.Error),
+			ErrorKind: w.ErrorKind, ErrorClass: w.ErrorClass,
 			Answered: bool(w.Response), Cached: w.Cached, CostUSD: w.CostUSD,
 			PromptTokens: w.Usage.PromptTokens, CompletionTokens: w.Usage.CompletionTokens, Estimated: w.Usage.Estimated,
 			LatencyS: w.Timing.LatencyS, TTFTS: w.Timing.TTFTS, TPOTS: w.Timing.TPOTS,
 		}
-		if len(b.Error) > briefErrorLen {
-			b.Error = b.Error[:briefErrorLen]
-		}
-		b.Error = in.some(b.Error)
+		in.share(&b)
 		if w.Score.ok {
 			if len(scores) == cap(scores) {
 				scores = make([]float64, 0, 1024) // more lines than counted: a file still growing
@@ -184,7 +191,6 @@ func decodeBriefs(r io.Reader, name string, lines int) ([]Brief, error) {
 			}
 			in.labels[b.Cell] = b.Params
 		}
-		b.InstanceID = keyed(b.Key, b.Runner, b.InstanceID)
 		out = append(out, b)
 		return nil
 	})
