@@ -122,35 +122,42 @@ func keyed(key, runner, id string) string {
 }
 
 // ReadRunDirBriefs reads run.json and the Brief of every sample in
-// samples.jsonl. It is built for a million samples: the slice and the
-// scores are sized from a first count of the lines, each line is decoded
-// into only the fields a Brief keeps (timestamps are never parsed, the
-// response is only checked for text), strings that repeat (runner, cell,
-// labels, answers, score details) are shared, and an instance id shares
-// the memory of the key that contains it. Lines follow ScanSamples' rules.
+// samples.jsonl (ReadBriefs).
 func ReadRunDirBriefs(dir string) (Run, []Brief, error) {
 	r, err := ReadRun(dir)
 	if err != nil {
 		return r, nil, err
 	}
+	briefs, err := ReadBriefs(dir)
+	return r, briefs, err
+}
+
+// ReadBriefs reads the Brief of every sample in the samples.jsonl of the
+// run directory dir; none when there is no such file. It is built for a
+// million samples: the slice and the scores are sized from a first count
+// of the lines, each line is decoded into only the fields a Brief keeps
+// (timestamps are never parsed, the response is only checked for text),
+// strings that repeat (runner, cell, labels, answers, score details) are
+// shared, and an instance id shares the memory of the key that contains
+// it. Lines follow ScanSamples' rules.
+func ReadBriefs(dir string) ([]Brief, error) {
 	path := filepath.Join(dir, SamplesFile)
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return r, nil, nil
+		return nil, nil
 	}
 	if err != nil {
-		return r, nil, err
+		return nil, err
 	}
 	defer f.Close()
 	lines, err := countLines(f)
 	if err != nil {
-		return r, nil, err
+		return nil, err
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return r, nil, err
+		return nil, err
 	}
-	out, err := decodeBriefs(f, path, lines)
-	return r, out, err
+	return decodeBriefs(f, path, lines)
 }
 
 // decodeBriefs reads the Briefs of the samples in r, expecting about

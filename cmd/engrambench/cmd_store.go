@@ -125,76 +125,92 @@ func writeRunList(w io.Writer, runs []store.RunInfo) error {
 	return tw.Flush()
 }
 
-// scanRunArg reads a run named on the command line, a run directory when
-// arg is a path that exists, else a run id in the store dsn names, and
-// calls fn with each of its samples in turn. A sample key met twice in a
-// directory (a damaged one) is an error.
-func scanRunArg(ctx context.Context, arg, dsn string, fn func(results.Sample) error) (results.Run, error) {
+// runArg is a run named on the command line: a run directory when the
+// argument is a path that exists, else a run id in a store.
+type runArg struct {
+	run results.Run
+	dir string       // the run directory, or ""
+	st  *store.Store // the open store holding the run, or nil
+}
+
+// openRunArg finds the run arg names, reading its run record; close the
+// result when done.
+func openRunArg(ctx context.Context, arg, dsn string) (*runArg, error) {
 	if _, err := os.Stat(arg); err == nil {
 		run, err := results.ReadRun(arg)
 		if err != nil {
-			return run, err
+			return nil, err
 		}
-		path := filepath.Join(arg, results.SamplesFile)
-		seen := map[string]struct{}{}
-		return run, results.ScanRunSamples(arg, func(s results.Sample) error {
-			if _, dup := seen[s.Key]; dup {
-				return fmt.Errorf("%s holds sample %s twice; the run directory is damaged", path, s.Key)
-			}
-			seen[s.Key] = struct{}{}
-			return fn(s)
-		})
+		return &runArg{run: run, dir: arg}, nil
 	}
 	if strings.ContainsRune(arg, os.PathSeparator) {
-		return results.Run{}, usagef("%s: no such run directory", arg)
+		return nil, usagef("%s: no such run directory", arg)
 	}
 	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	run, err := st.Run(ctx, arg)
+	if err != nil {
+		st.Close()
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, usagef("%s is neither a run directory nor a run id in the store %s", arg, st)
+		}
+		return nil, err
+	}
+	return &runArg{run: run, st: st}, nil
+}
+
+func (a *runArg) close() {
+	if a.st != nil {
+		a.st.Close()
+	}
+}
+
+// scanRunArg calls fn with each sample of the run arg names in turn. A
+// sample key met twice in a directory (a damaged one) is an error.
+func scanRunArg(ctx context.Context, arg, dsn string, fn func(results.Sample) error) (results.Run, error) {
+	a, err := openRunArg(ctx, arg, dsn)
 	if err != nil {
 		return results.Run{}, err
 	}
-	defer st.Close()
-	run, err := st.Run(ctx, arg)
-	if errors.Is(err, store.ErrNotFound) {
-		return run, usagef("%s is neither a run directory nor a run id in the store %s", arg, st)
+	defer a.close()
+	if a.st != nil {
+		return a.run, a.st.ScanSamples(ctx, a.run.ID, fn)
 	}
-	if err != nil {
-		return run, err
-	}
-	return run, st.ScanSamples(ctx, arg, fn)
+	path := filepath.Join(a.dir, results.SamplesFile)
+	seen := map[string]struct{}{}
+	return a.run, results.ScanRunSamples(a.dir, func(s results.Sample) error {
+		if _, dup := seen[s.Key]; dup {
+			return fmt.Errorf("%s holds sample %s twice; the run directory is damaged", path, s.Key)
+		}
+		seen[s.Key] = struct{}{}
+		return fn(s)
+	})
 }
 
-// loadRunBriefs reads a run named on the command line as scanRunArg does,
-// keeping what comparisons and per-task figures read: each sample's Brief,
-// so runs of millions of samples fit in memory.
+// loadRunBriefs reads what comparisons and per-task figures need of the
+// run arg names: each sample's Brief, so runs of millions of samples fit
+// in memory.
 func loadRunBriefs(ctx context.Context, arg, dsn string) (results.Run, []results.Brief, error) {
-	if _, err := os.Stat(arg); err == nil {
-		run, briefs, err := results.ReadRunDirBriefs(arg)
-		if err != nil {
-			return run, nil, err
-		}
-		briefs, dups := results.DedupeBriefs(briefs)
-		if len(dups) > 0 {
-			return run, nil, fmt.Errorf("%s holds %d duplicate samples (first: %s); the run directory is damaged", filepath.Join(arg, results.SamplesFile), len(dups), dups[0])
-		}
-		return run, briefs, nil
-	}
-	if strings.ContainsRune(arg, os.PathSeparator) {
-		return results.Run{}, nil, usagef("%s: no such run directory", arg)
-	}
-	st, err := store.Open(ctx, dsn)
+	a, err := openRunArg(ctx, arg, dsn)
 	if err != nil {
 		return results.Run{}, nil, err
 	}
-	defer st.Close()
-	run, err := st.Run(ctx, arg)
-	if errors.Is(err, store.ErrNotFound) {
-		return run, nil, usagef("%s is neither a run directory nor a run id in the store %s", arg, st)
+	defer a.close()
+	if a.st != nil {
+		briefs, err := a.st.Briefs(ctx, a.run.ID)
+		return a.run, briefs, err
 	}
+	briefs, err := results.ReadBriefs(a.dir)
 	if err != nil {
-		return run, nil, err
+		return a.run, nil, err
 	}
-	briefs, err := st.Briefs(ctx, arg)
-	return run, briefs, err
+	briefs, dups := results.DedupeBriefs(briefs)
+	if len(dups) > 0 {
+		return a.run, nil, fmt.Errorf("%s holds %d duplicate samples (first: %s); the run directory is damaged", filepath.Join(a.dir, results.SamplesFile), len(dups), dups[0])
+	}
+	return a.run, briefs, nil
 }
 
 const exportUsage = "export RUN (--csv|--json) [--per-task] [--store DSN] [--out FILE]"
