@@ -144,7 +144,7 @@ func (s *Store) putSamples(ctx context.Context, tx *sql.Tx, samples []results.Sa
 	w := s.newSampleWriter(tx)
 	defer w.close()
 	for i := range samples {
-		if err := w.add(ctx, &samples[i]); err != nil {
+		if _, err := w.add(ctx, &samples[i]); err != nil {
 			return err
 		}
 	}
@@ -173,19 +173,20 @@ func (s *Store) newSampleWriter(tx *sql.Tx) *sampleWriter {
 	return &sampleWriter{s: s, tx: tx, seen: map[sampleKey]struct{}{}, touched: map[string]map[cellKey]bool{}}
 }
 
-// add queues one sample, writing a batch when one is full.
-func (w *sampleWriter) add(ctx context.Context, sm *results.Sample) error {
+// add queues one sample, writing a batch when one is full; a sample whose
+// key it has met already is left out, and added is false.
+func (w *sampleWriter) add(ctx context.Context, sm *results.Sample) (added bool, err error) {
 	k := sampleKey{sm.RunID, sm.Key}
 	if _, dup := w.seen[k]; dup {
-		return nil
+		return false, nil
 	}
 	w.seen[k] = struct{}{}
 	if sm.RunID == "" || sm.Key == "" {
-		return fmt.Errorf("store: sample %q of run %q lacks a run id or key", sm.Key, sm.RunID)
+		return false, fmt.Errorf("store: sample %q of run %q lacks a run id or key", sm.Key, sm.RunID)
 	}
 	rec, err := json.Marshal(sm)
 	if err != nil {
-		return fmt.Errorf("store sample %s: %w", sm.Key, err)
+		return false, fmt.Errorf("store sample %s: %w", sm.Key, err)
 	}
 	var score any
 	if sm.Score != nil {
@@ -203,9 +204,9 @@ func (w *sampleWriter) add(ctx context.Context, sm *results.Sample) error {
 	}
 	m[cellKey{sm.Runner, sm.Cell}] = true
 	if len(w.rows) == batchRows {
-		return w.flush(ctx)
+		return true, w.flush(ctx)
 	}
-	return nil
+	return true, nil
 }
 
 // flush writes the queued rows.
@@ -347,12 +348,13 @@ func (s *Store) Import(ctx context.Context, dir string) (Imported, error) {
 		if sm.RunID != run.ID {
 			return fmt.Errorf("%s: sample %s belongs to run %s, not %s", filepath.Join(dir, results.SamplesFile), sm.Key, sm.RunID, run.ID)
 		}
-		if _, dup := w.seen[sampleKey{sm.RunID, sm.Key}]; dup {
+		added, err := w.add(ctx, &sm)
+		if added {
+			imp.Samples++
+		} else if err == nil {
 			imp.Duplicates = append(imp.Duplicates, sm.Key)
-			return nil
 		}
-		imp.Samples++
-		return w.add(ctx, &sm)
+		return err
 	})
 	if err == nil {
 		err = w.finish(ctx)
